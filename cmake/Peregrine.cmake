@@ -1,0 +1,24 @@
+# Helpers shared by every directory.
+
+# peregrine_test(NAME SOURCES a.cpp b.cpp LIBS lib1 lib2)
+# A doctest executable whose TEST_CASEs each become one ctest entry.
+function(peregrine_test name)
+  cmake_parse_arguments(T "" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${PROJECT_SOURCE_DIR}/tests/doctest_main.cpp ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE ${T_LIBS} doctest::doctest)
+  target_compile_definitions(${name} PRIVATE
+    PEREGRINE_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    PEREGRINE_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  doctest_discover_tests(${name} TEST_PREFIX "${name}:" PROPERTIES TIMEOUT 300)
+endfunction()
+
+# peregrine_fuzzer(NAME SOURCES a.cpp LIBS lib) — only when PEREGRINE_FUZZ is on.
+function(peregrine_fuzzer name)
+  if(NOT PEREGRINE_FUZZ)
+    return()
+  endif()
+  cmake_parse_arguments(F "" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${F_SOURCES})
+  target_link_libraries(${name} PRIVATE ${F_LIBS})
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+endfunction()

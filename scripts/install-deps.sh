@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs, from Debian's apt, only the packages that are missing. Idempotent; safe to run on every build.
+set -euo pipefail
+
+PKGS=(
+  build-essential cmake ninja-build pkg-config git
+  clang llvm libclang-rt-14-dev libbpf-dev bpftool libelf-dev zlib1g-dev
+  libzmq3-dev cppzmq-dev libcurl4-openssl-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev
+  doctest-dev libre2-dev libcli11-dev libcpp-httplib-dev libssl-dev
+  prometheus curl jq python3 procps iproute2 netcat-openbsd strace
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps: missing packages: ${missing[*]}; run as root (or install them with apt-get)" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
