@@ -1,0 +1,97 @@
+// The one extension point of the router: an Output turns a batch of alerts into payloads (pure, golden-tested)
+// and sends payloads (I/O). Everything else — reading the durable queue, filtering, batching, retry with
+// backoff, retry-vs-permanent classification, dead-lettering, metrics — is shared machinery in router/delivery/,
+// so a new destination is a format() and a send() plus a typed config parser registered in outputs/registry.cpp.
+//
+// Outputs report what happened (SendFailure facts: HTTP status, timeout, I/O error); they never decide whether
+// to retry. That decision lives in router/delivery/retry_policy.cpp only.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/alert.h"
+#include "common/result.h"
+
+namespace peregrine::outputs {
+
+/// Which alerts an output wants. Empty lists mean "all".
+struct Filter {
+  std::optional<Priority> min_priority;  // min_priority: alerts less severe than this are skipped
+  std::vector<std::string> rules;        // rules: exact rule names; the alert's rule must be one of them
+  std::vector<std::string> tags;         // tags: the alert must carry at least one of these tags
+};
+
+/// Batching and retry knobs every output shares (key `delivery:` in the output's YAML).
+struct DeliveryOptions {
+  size_t batch_max_alerts = 100;                           // max alerts per format()/send round
+  size_t batch_max_bytes = 1u << 20;                       // max queued bytes read per round
+  std::chrono::milliseconds initial_backoff{200};          // first retry delay (then doubled, with jitter)
+  std::chrono::milliseconds max_backoff{30'000};           // cap of the retry delay
+  uint32_t max_attempts = 0;                               // 0 = retry retryable failures until delivered
+};
+
+/// Settings parsed by the registry for every output, before the output's own keys.
+struct OutputCommon {
+  std::string type;  // registry key: "file", "stdout", ...
+  std::string name;  // instance name, unique per router; used for the queue cursor, logger and metrics
+  Filter filter;
+  DeliveryOptions delivery;
+};
+
+/// One unit of delivery. HTTP outputs fill target/headers; line outputs only use body.
+struct Payload {
+  std::string body;
+  std::string content_type = "application/json";
+  std::string target;                                       // URL or path, for logs and requests
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::vector<size_t> items;                                // indices into the formatted batch it carries
+};
+
+/// Facts about a failed send. Classified into retryable/permanent by router/delivery/retry_policy.
+struct SendFailure {
+  enum class Kind {
+    kConnect,     // could not reach the destination (DNS, refused, TLS handshake)
+    kTimeout,     // no complete answer within the output's timeouts
+    kHttpStatus,  // the destination answered with a non-2xx status (http_status set)
+    kIo,          // local I/O failed (disk full, EIO, broken pipe)
+    kRejected,    // the destination understood and refused this content; resending the same bytes cannot help
+  };
+  Kind kind = Kind::kIo;
+  int http_status = 0;
+  std::optional<std::chrono::milliseconds> retry_after;     // from a Retry-After header, when given
+  std::string message;
+};
+
+/// Outcome of one send(): a whole-payload failure, or per-item failures (bulk APIs), or success.
+struct SendResult {
+  std::optional<SendFailure> failure;
+  std::vector<std::pair<size_t, SendFailure>> item_failures;  // batch indices that failed individually
+  bool ok() const { return !failure && item_failures.empty(); }
+};
+
+class Output {
+ public:
+  virtual ~Output() = default;
+
+  /// Name, type, filter and delivery options, as parsed by the registry.
+  virtual const OutputCommon& common() const = 0;
+
+  /// Pure rendering of an already-filtered batch into payloads: no I/O, no clock, no randomness, so that the
+  /// exact bytes can be golden-tested. Each payload lists the batch indices it carries.
+  virtual Result<std::vector<Payload>> format(std::span<const Alert> batch) const = 0;
+
+  /// Delivers one payload produced by format(). Must not throw and must return within the output's own
+  /// timeouts. Reports facts only; retry decisions are made by the caller.
+  virtual SendResult send(const Payload& payload) = 0;
+
+  /// Makes everything sent so far durable/visible (fsync, flush). Called after each batch and when draining.
+  virtual SendResult flush() = 0;
+};
+
+}  // namespace peregrine::outputs

@@ -1,0 +1,112 @@
+#include "outputs/registry.h"
+
+#include <algorithm>
+#include <set>
+#include <stdexcept>
+
+#include "outputs/file/file_output.h"
+#include "outputs/stdout/stdout_output.h"
+
+namespace peregrine::outputs {
+namespace {
+
+void parse_filter(config::NodeReader& node, Filter& f) {
+  const std::string p = node.str("min_priority", "");
+  if (!p.empty()) {
+    auto pr = parse_priority(p);
+    if (!pr) node.fail("min_priority", "unknown priority (emergency, alert, critical, error, warning, notice, "
+                                       "informational|info, debug)");
+    f.min_priority = *pr;
+  }
+  f.rules = node.strings("rules");
+  f.tags = node.strings("tags");
+}
+
+void parse_delivery(config::NodeReader& parent, DeliveryOptions& d) {
+  config::NodeReader node = parent.sub("delivery");
+  constexpr int64_t kDay = 86'400'000;
+  d.batch_max_alerts = static_cast<size_t>(node.integer("batch_max_alerts", 100, 1, 100'000));
+  d.batch_max_bytes = static_cast<size_t>(node.bytes("batch_max_bytes", 1 << 20, 1024, 1LL << 30));
+  d.initial_backoff = std::chrono::milliseconds(node.integer("initial_backoff_ms", 200, 1, kDay));
+  d.max_backoff = std::chrono::milliseconds(node.integer("max_backoff_ms", 30'000, 1, kDay));
+  d.max_attempts = static_cast<uint32_t>(node.integer("max_attempts", 0, 0, 1'000'000));
+  if (d.max_backoff < d.initial_backoff) node.fail("max_backoff_ms", "must be >= initial_backoff_ms");
+  node.finish();
+}
+
+std::string position(const OutputSpec& spec) {
+  return spec.file + ":" + std::to_string(spec.line) + ":" + std::to_string(spec.column);
+}
+
+}  // namespace
+
+void Registry::add(const std::string& type, OutputFactory factory) {
+  if (!factories_.emplace(type, std::move(factory)).second) throw std::logic_error("output type registered twice: " + type);
+}
+
+std::vector<std::string> Registry::types() const {
+  std::vector<std::string> v;
+  for (const auto& [t, f] : factories_) v.push_back(t);
+  return v;
+}
+
+Result<std::unique_ptr<Output>> Registry::create(const OutputSpec& spec) const {
+  const std::string name = spec.name.empty() ? spec.type : spec.name;
+  try {
+    config::NodeReader node = spec.reader();
+    auto it = factories_.find(spec.type);
+    if (it == factories_.end()) {
+      std::string known;
+      for (const auto& t : types()) known += (known.empty() ? "" : ", ") + t;
+      node.fail("type", "unknown output type '" + spec.type + "' (known: " + known + ")");
+    }
+    OutputCommon common;
+    common.type = spec.type;
+    common.name = name;
+    parse_filter(node, common.filter);
+    parse_delivery(node, common.delivery);
+    std::unique_ptr<Output> out = it->second(std::move(common), node);
+    node.finish();
+    return out;
+  } catch (const config::ConfigError& e) {
+    return make_error(e.what());
+  } catch (const YAML::Exception& e) {
+    return make_error(position(spec) + ": output '" + name + "': " + e.what());
+  }
+}
+
+Result<std::vector<std::unique_ptr<Output>>> Registry::create_all(const std::vector<OutputSpec>& specs) const {
+  std::vector<std::unique_ptr<Output>> outs;
+  std::set<std::string> names;
+  for (const auto& spec : specs) {
+    auto o = create(spec);
+    if (!o) return o.error();
+    if (!names.insert((*o)->common().name).second) {
+      return make_error(position(spec) + ": duplicate output name '" + (*o)->common().name +
+                        "' (give each output a distinct 'name')");
+    }
+    outs.push_back(std::move(o).value());
+  }
+  return outs;
+}
+
+void register_builtin_outputs(Registry& registry) {
+  registry.add("file", make_file_output);
+  registry.add("stdout", make_stdout_output);
+}
+
+bool filter_matches(const Filter& filter, const Alert& alert) {
+  // Lower enum value = more severe (Falco numbering).
+  if (filter.min_priority && alert.priority > *filter.min_priority) return false;
+  if (!filter.rules.empty() && std::find(filter.rules.begin(), filter.rules.end(), alert.rule) == filter.rules.end())
+    return false;
+  if (!filter.tags.empty()) {
+    bool any = std::any_of(filter.tags.begin(), filter.tags.end(), [&](const std::string& t) {
+      return std::find(alert.tags.begin(), alert.tags.end(), t) != alert.tags.end();
+    });
+    if (!any) return false;
+  }
+  return true;
+}
+
+}  // namespace peregrine::outputs

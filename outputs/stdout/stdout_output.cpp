@@ -1,0 +1,42 @@
+#include "outputs/stdout/stdout_output.h"
+
+#include "outputs/fd_util.h"
+#include "outputs/json_lines.h"
+
+namespace peregrine::outputs {
+
+StdoutOutputConfig parse_stdout_output_config(config::NodeReader& node) {
+  StdoutOutputConfig c;
+  c.text = node.choice("format", "json", {"json", "text"}) == "text";
+  return c;
+}
+
+std::unique_ptr<Output> make_stdout_output(OutputCommon common, config::NodeReader& node) {
+  return std::make_unique<StdoutOutput>(std::move(common), parse_stdout_output_config(node));
+}
+
+StdoutOutput::StdoutOutput(OutputCommon common, StdoutOutputConfig config, int fd)
+    : common_(std::move(common)), config_(config), fd_(fd) {}
+
+Result<std::vector<Payload>> StdoutOutput::format(std::span<const Alert> batch) const {
+  Payload p;
+  p.content_type = config_.text ? "text/plain" : "application/x-ndjson";
+  p.target = "stdout";
+  for (size_t i = 0; i < batch.size(); ++i) {
+    p.body += config_.text ? alert_text_line(batch[i]) : alert_json_line(batch[i]);
+    p.items.push_back(i);
+  }
+  std::vector<Payload> out;
+  out.push_back(std::move(p));
+  return out;
+}
+
+SendResult StdoutOutput::send(const Payload& payload) {
+  SendResult r;
+  // One write per batch keeps lines from different batches from interleaving with other writers.
+  if (auto w = write_all(fd_, payload.body, "stdout"); !w)
+    r.failure = SendFailure{SendFailure::Kind::kIo, 0, std::nullopt, w.error().message};
+  return r;
+}
+
+}  // namespace peregrine::outputs

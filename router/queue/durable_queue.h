@@ -1,0 +1,126 @@
+// The router's durable queue: an append-only log of alert records split into segment files.
+//
+// On disk (queue.dir):
+//   <first_seq, 20 digits>.seg   records, each framed as
+//                                [u32 payload_len][u32 crc32c(seq_le64 ++ payload)][u64 seq][payload]  (little endian)
+//   cursors/<name>.cursor        the next seq an output still has to deliver, written tmp+fsync+rename
+//
+// Every accepted record gets a sequence number; records in a segment are consecutive. A segment is deleted once
+// every registered cursor is past its last record. On open the log is scanned: a truncated or corrupt tail of the
+// newest segment (a crash mid-write) is cut off and counted; corruption inside an older segment ends that segment
+// (counted). Appends are rejected, never silently dropped, when the disk budget (max_bytes) would be exceeded.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace peregrine::router {
+
+enum class FsyncPolicy { kBatch, kInterval, kNone };
+
+/// Parses "batch" | "interval" | "none".
+Result<FsyncPolicy> parse_fsync_policy(std::string_view s);
+
+struct QueueOptions {
+  std::filesystem::path dir;                      // created if missing
+  uint64_t segment_bytes = 64ull << 20;           // roll to a new segment past this size
+  uint64_t max_bytes = 1ull << 30;                // disk budget over all segments; appends beyond it are rejected
+  FsyncPolicy fsync = FsyncPolicy::kBatch;        // batch: fdatasync before append() returns
+  std::chrono::milliseconds fsync_interval{200};  // interval: at most this long between fdatasyncs
+  uint32_t max_record_bytes = 16u << 20;          // larger frames are treated as corruption on recovery
+};
+
+struct QueueRecord {
+  uint64_t seq = 0;
+  std::string payload;
+};
+
+struct QueueStats {
+  uint64_t first_seq = 0;  // oldest retained record
+  uint64_t next_seq = 0;   // seq the next append gets
+  uint64_t bytes_on_disk = 0;
+  uint64_t segments = 0;
+  uint64_t appended = 0;
+  uint64_t rejected_full = 0;       // records refused because of the disk budget
+  uint64_t truncated_tail = 0;      // partial/corrupt records cut off the newest segment at open
+  uint64_t corrupt_records = 0;     // crc/frame errors found at open (older segments) or on read
+  uint64_t reclaimed_segments = 0;
+  uint64_t fsyncs = 0;
+};
+
+class DurableQueue {
+ public:
+  /// Opens or creates the queue and recovers it. Fails on I/O errors (not on corrupt records: those are counted).
+  static Result<std::unique_ptr<DurableQueue>> open(QueueOptions options);
+  ~DurableQueue();
+  DurableQueue(const DurableQueue&) = delete;
+  DurableQueue& operator=(const DurableQueue&) = delete;
+
+  /// Appends all payloads or none; returns the seq of the first. Durable per the fsync policy on return.
+  Result<uint64_t> append(std::span<const std::string> payloads);
+  /// Up to max_records records with seq >= from_seq (skipping gaps); stops early past max_bytes (at least one).
+  Result<std::vector<QueueRecord>> read(uint64_t from_seq, size_t max_records, size_t max_bytes) const;
+  /// Waits until a record with seq >= from_seq exists, wake() is called, or the deadline passes.
+  bool wait_for_records(uint64_t from_seq, std::chrono::steady_clock::time_point deadline) const;
+  /// Wakes every waiter (shutdown).
+  void wake();
+
+  /// Registers a reader. A persisted cursor is reloaded; a new one starts at next_seq (only future records).
+  Result<uint64_t> register_cursor(const std::string& name);
+  /// Persists `next` as the cursor of `name` and reclaims segments every cursor has passed.
+  Result<void> commit_cursor(const std::string& name, uint64_t next);
+  uint64_t cursor(const std::string& name) const;
+
+  /// Called (outside the queue lock) before segments are deleted, e.g. to snapshot the dedup window.
+  void set_before_reclaim(std::function<void()> hook);
+
+  /// fdatasync the active segment now / only if the interval policy says it is due.
+  Result<void> sync();
+  Result<void> sync_if_due();
+
+  QueueStats stats() const;
+  uint64_t next_seq() const;
+  const QueueOptions& options() const { return options_; }
+
+  /// File name of the segment whose first record is `first_seq`.
+  static std::string segment_name(uint64_t first_seq);
+  static constexpr size_t kHeaderBytes = 16;
+
+ private:
+  struct Segment;
+  explicit DurableQueue(QueueOptions options);
+  Result<void> recover();
+  Result<void> recover_segment(Segment& seg, bool newest);
+  Result<void> roll_segment_locked();
+  Result<void> sync_locked();
+  Result<void> write_cursor_file(const std::string& name, uint64_t next) const;
+  void reclaim();
+  std::vector<std::unique_ptr<Segment>>::const_iterator find_segment_locked(uint64_t seq) const;
+
+  QueueOptions options_;
+  mutable std::mutex mu_;
+  mutable std::condition_variable cv_;
+  std::vector<std::unique_ptr<Segment>> segments_;  // ordered by first_seq; back() is active
+  std::map<std::string, uint64_t> cursors_;
+  std::function<void()> before_reclaim_;
+  uint64_t next_seq_ = 0;
+  uint64_t bytes_on_disk_ = 0;
+  uint64_t wake_generation_ = 0;
+  std::chrono::steady_clock::time_point last_sync_;
+  bool dirty_ = false;
+  mutable QueueStats counters_;
+};
+
+}  // namespace peregrine::router
