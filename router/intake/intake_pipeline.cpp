@@ -1,0 +1,109 @@
+#include "router/intake/intake_pipeline.h"
+
+#include <unordered_set>
+
+#include "router/dedup/dedup_window.h"
+#include "router/delivery/dead_letter.h"
+#include "router/queue/durable_queue.h"
+
+namespace peregrine::router {
+namespace {
+
+// alert_from_json reports "field 'NAME': what"; pull NAME out so HTTP clients get it as data.
+ValidationError to_validation_error(const std::string& msg) {
+  const std::string prefix = "field '";
+  if (msg.rfind(prefix, 0) == 0) {
+    auto end = msg.find('\'', prefix.size());
+    if (end != std::string::npos) {
+      std::string rest = msg.substr(end + 1);
+      if (rest.rfind(": ", 0) == 0) rest = rest.substr(2);
+      return ValidationError{msg.substr(prefix.size(), end - prefix.size()), rest};
+    }
+  }
+  return ValidationError{"", msg};
+}
+
+bool valid_uuid_text(const std::string& u) {
+  if (u.empty() || u.size() > 64) return false;
+  for (char c : u)
+    if (c <= ' ' || c > '~' || c == '"' || c == '\\') return false;
+  return true;
+}
+
+}  // namespace
+
+std::variant<Alert, ValidationError> validate_alert(const nlohmann::json& j) {
+  if (j.is_object()) {
+    if (auto it = j.find("uuid"); it != j.end() && !it->is_null() &&
+                                  (!it->is_string() || !valid_uuid_text(it->get<std::string>())))
+      return ValidationError{"uuid", "expected a string of 1..64 printable characters"};
+  }
+  auto a = alert_from_json(j);
+  if (!a) return to_validation_error(a.error().message);
+  if (a->rule.empty()) return ValidationError{"rule", "must not be empty"};
+  return std::move(a).value();
+}
+
+IntakePipeline::IntakePipeline(DurableQueue& queue, DedupWindow& window, DeadLetterFile* rejects)
+    : queue_(queue), window_(window), rejects_(rejects) {}
+
+Result<IntakeResult> IntakePipeline::accept(std::vector<Alert> alerts) {
+  IntakeResult res;
+  std::vector<std::string> payloads;
+  std::vector<std::string> uuids;
+  payloads.reserve(alerts.size());
+  std::lock_guard lk(mu_);
+  std::unordered_set<std::string> in_batch;
+  for (auto& a : alerts) {
+    if (a.uuid.empty()) a.uuid = make_uuid();
+    if (window_.contains(a.uuid) || !in_batch.insert(a.uuid).second) {
+      ++res.duplicates;
+      continue;
+    }
+    nlohmann::json j = a;
+    payloads.push_back(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    uuids.push_back(a.uuid);
+  }
+  if (!payloads.empty()) {
+    auto r = queue_.append(payloads);
+    if (!r) {
+      rejected_ += payloads.size();
+      return r.error();
+    }
+    for (const auto& u : uuids) window_.insert(u);
+  }
+  res.accepted = payloads.size();
+  accepted_ += res.accepted;
+  duplicates_ += res.duplicates;
+  return res;
+}
+
+Result<IntakeResult> IntakePipeline::accept_raw(const std::vector<RawAlert>& raw) {
+  std::vector<Alert> alerts;
+  alerts.reserve(raw.size());
+  size_t invalid = 0;
+  for (const auto& r : raw) {
+    auto j = nlohmann::json::parse(r.json, nullptr, false);
+    auto v = j.is_discarded() ? std::variant<Alert, ValidationError>(ValidationError{"", "body is not valid JSON"})
+                              : validate_alert(j);
+    if (auto* e = std::get_if<ValidationError>(&v)) {
+      ++invalid;
+      if (rejects_) {
+        const std::string reason = "invalid alert" + (e->field.empty() ? "" : " field '" + e->field + "'") + ": " +
+                                   e->message;
+        (void)rejects_->write("intake", reason, std::nullopt, r.json);  // best effort: it is also counted
+      }
+      continue;
+    }
+    Alert a = std::get<Alert>(std::move(v));
+    if (a.uuid.empty()) a.uuid = r.uuid;
+    alerts.push_back(std::move(a));
+  }
+  invalid_ += invalid;
+  auto res = accept(std::move(alerts));
+  if (!res) return res;
+  res->invalid = invalid;
+  return res;
+}
+
+}  // namespace peregrine::router
