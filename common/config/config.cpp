@@ -1,0 +1,271 @@
+#include "common/config/config.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace peregrine::config {
+namespace {
+
+constexpr int64_t kMaxI32 = 2147483647;
+
+LogConfig read_log(NodeReader& parent) {
+  NodeReader r = parent.sub("log");
+  LogConfig c;
+  c.level = r.choice("level", c.level, {"trace", "debug", "info", "warn", "error", "critical", "off"});
+  c.format = r.choice("format", "text", {"text", "json"}) == "json" ? LogFormat::kJson : LogFormat::kText;
+  r.finish();
+  return c;
+}
+
+void check_listen(NodeReader& r, const std::string& key, const std::string& value) {
+  if (auto hp = parse_host_port(value); !hp) r.fail(key, hp.error().message);
+}
+
+void check_endpoint(NodeReader& r, const std::string& key, const std::string& value) {
+  if (auto ok = validate_endpoint(value); !ok) r.fail(key, ok.error().message);
+}
+
+HttpConfig read_http(NodeReader& parent, HttpConfig c) {
+  NodeReader r = parent.sub("http");
+  c.enabled = r.boolean("enabled", c.enabled);
+  c.listen = r.str("listen", c.listen);
+  check_listen(r, "listen", c.listen);
+  r.finish();
+  return c;
+}
+
+std::string read_endpoint(NodeReader& r, const std::string& key, const std::string& def) {
+  std::string v = r.str(key, def);
+  check_endpoint(r, key, v);
+  return v;
+}
+
+SensorConfig read_sensor(NodeReader r) {
+  SensorConfig c;
+  c.log = read_log(r);
+  c.http = read_http(r, c.http);
+  c.events_endpoint = read_endpoint(r, "events_endpoint", c.events_endpoint);
+  c.control_endpoint = read_endpoint(r, "control_endpoint", c.control_endpoint);
+  c.ring_buffer_mib = r.integer("ring_buffer_mib", c.ring_buffer_mib, 1, 1024);
+  if ((c.ring_buffer_mib & (c.ring_buffer_mib - 1)) != 0) r.fail("ring_buffer_mib", "must be a power of two");
+  c.cpus_per_buffer = r.integer("cpus_per_buffer", c.cpus_per_buffer, 0, 4096);
+  c.queue_capacity = r.integer("queue_capacity", c.queue_capacity, 1, 1 << 20);
+  c.send_hwm = r.integer("send_hwm", c.send_hwm, 1, 1000000);
+  c.batch_max_bytes = r.bytes("batch_max_bytes", c.batch_max_bytes, 4096, 16LL << 20);
+  c.batch_max_delay_us = r.integer("batch_max_delay_us", c.batch_max_delay_us, 1, 10000000);
+  c.max_ancestors = r.integer("max_ancestors", c.max_ancestors, 0, 16);
+  c.proc_table_max = r.integer("proc_table_max", c.proc_table_max, 1024, 16LL << 20);
+  c.fd_table_max_per_proc = r.integer("fd_table_max_per_proc", c.fd_table_max_per_proc, 0, 1 << 20);
+  c.docker_socket = r.str("docker_socket", c.docker_socket);
+  c.drop_alert_ratio = r.number("drop_alert_ratio", c.drop_alert_ratio, 0.0, 1.0);
+  c.drop_stats_interval_s = r.integer("drop_stats_interval_s", c.drop_stats_interval_s, 1, 86400);
+  c.capture_buffers = r.boolean("capture_buffers", c.capture_buffers);
+  r.finish();
+  return c;
+}
+
+RuleSelector read_selector(NodeReader& parent, const std::string& key) {
+  NodeReader r = parent.sub(key);
+  RuleSelector s;
+  s.names = r.strings("names");
+  s.tags = r.strings("tags");
+  r.finish();
+  return s;
+}
+
+std::string default_hostname() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  return buf;
+}
+
+EngineConfig read_engine(NodeReader r) {
+  EngineConfig c;
+  c.log = read_log(r);
+  c.http = read_http(r, c.http);
+  c.events_endpoint = read_endpoint(r, "events_endpoint", c.events_endpoint);
+  c.control_endpoint = read_endpoint(r, "control_endpoint", c.control_endpoint);
+  c.alerts_endpoint = read_endpoint(r, "alerts_endpoint", c.alerts_endpoint);
+  c.rules_files = r.strings("rules_files", c.rules_files);
+  c.rule_matching = r.choice("rule_matching", "first", {"first", "all"}) == "all" ? RuleMatching::kAll
+                                                                                 : RuleMatching::kFirst;
+  c.min_priority = r.choice("min_priority", c.min_priority,
+                            {"emergency", "alert", "critical", "error", "warning", "notice", "informational",
+                             "info", "debug"});
+  c.rules_enable = read_selector(r, "rules_enable");
+  c.rules_disable = read_selector(r, "rules_disable");
+  c.ack_timeout_ms = r.integer("ack_timeout_ms", c.ack_timeout_ms, 10, 3600000);
+  c.pending_max = r.integer("pending_max", c.pending_max, 1, 100000000);
+  c.replay_file = r.str("replay_file", c.replay_file);
+  c.hostname = r.str("hostname", c.hostname);
+  if (c.hostname.empty()) c.hostname = default_hostname();
+  r.finish();
+  return c;
+}
+
+std::vector<OutputConfigNode> read_outputs(NodeReader& r) {
+  YAML::Node list = r.child("outputs");
+  std::vector<OutputConfigNode> out;
+  if (!list.IsDefined() || list.IsNull()) return out;
+  if (!list.IsSequence()) r.fail("outputs", "must be a list of outputs");
+  std::set<std::string> names;
+  for (const auto& entry : list) {
+    const YAML::Node& item = entry;  // a sequence element (iterator_value is also a pair)
+    NodeReader o(item, r.file(), "router.outputs");
+    if (!item.IsMap()) throw error_at(r.file(), item, "each entry of router.outputs must be a map");
+    OutputConfigNode n;
+    n.type = o.required_str("type");
+    n.name = o.str("name", n.type);
+    if (n.name.empty()) o.fail("name", "must not be empty");
+    if (!names.insert(n.name).second) {
+      o.fail("name", "duplicate output name '" + n.name + "' (give each output a unique name)");
+    }
+    n.raw = item;
+    n.file = r.file();
+    n.line = item.Mark().line + 1;
+    n.column = item.Mark().column + 1;
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+
+RouterConfig read_router(NodeReader r) {
+  RouterConfig c;
+  c.log = read_log(r);
+  c.http = read_http(r, c.http);
+  c.alerts_endpoint = read_endpoint(r, "alerts_endpoint", c.alerts_endpoint);
+  {
+    NodeReader h = r.sub("http_input");
+    c.http_input.enabled = h.boolean("enabled", c.http_input.enabled);
+    c.http_input.listen = h.str("listen", c.http_input.listen);
+    check_listen(h, "listen", c.http_input.listen);
+    c.http_input.max_body_bytes = h.bytes("max_body_bytes", c.http_input.max_body_bytes, 1024, 1LL << 30);
+    h.finish();
+  }
+  {
+    NodeReader q = r.sub("queue");
+    c.queue.dir = q.str("dir", c.queue.dir);
+    if (c.queue.dir.empty()) q.fail("dir", "must not be empty");
+    c.queue.segment_bytes = q.bytes("segment_bytes", c.queue.segment_bytes, 1LL << 20, 4LL << 30);
+    std::string fs = q.choice("fsync", "batch", {"batch", "interval", "none"});
+    c.queue.fsync = fs == "batch" ? FsyncMode::kBatch : fs == "interval" ? FsyncMode::kInterval : FsyncMode::kNone;
+    c.queue.fsync_interval_ms = q.integer("fsync_interval_ms", c.queue.fsync_interval_ms, 1, 60000);
+    q.finish();
+  }
+  c.dedup_window = r.integer("dedup_window", c.dedup_window, 0, 100000000);
+  c.outputs = read_outputs(r);
+  r.finish();
+  return c;
+}
+
+PeregrineConfig parse_root(const YAML::Node& root, const std::string& file) {
+  PeregrineConfig cfg;
+  cfg.file = file;
+  NodeReader r(root, file, "<top level>");
+  cfg.sensor = read_sensor(r.sub("sensor"));
+  cfg.engine = read_engine(r.sub("engine"));
+  cfg.router = read_router(r.sub("router"));
+  r.finish();
+  return cfg;
+}
+
+}  // namespace
+
+NodeReader OutputConfigNode::reader() const {
+  NodeReader r(raw, file, "router.outputs[" + name + "]");
+  r.ignore({"type", "name"});
+  return r;
+}
+
+PeregrineConfig parse_config(const std::string& yaml_text, const std::string& file) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    int line = e.mark.is_null() ? 0 : e.mark.line + 1;
+    throw ConfigError(file, line, e.mark.is_null() ? 0 : e.mark.column + 1, "invalid YAML: " + e.msg);
+  }
+  try {
+    return parse_root(root, file);
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const YAML::Exception& e) {
+    // yaml-cpp can still throw on odd documents (e.g. conversions); keep the position.
+    int line = e.mark.is_null() ? 0 : e.mark.line + 1;
+    throw ConfigError(file, line, e.mark.is_null() ? 0 : e.mark.column + 1, e.msg);
+  }
+}
+
+PeregrineConfig load_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path, 0, 0, "cannot open configuration file");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return parse_config(ss.str(), path);
+}
+
+Result<PeregrineConfig> try_load_config(const std::string& path) {
+  try {
+    return load_config(path);
+  } catch (const ConfigError& e) {
+    return make_error(e.what());
+  }
+}
+
+Result<PeregrineConfig> try_parse_config(const std::string& yaml_text, const std::string& file) {
+  try {
+    return parse_config(yaml_text, file);
+  } catch (const ConfigError& e) {
+    return make_error(e.what());
+  }
+}
+
+Result<HostPort> parse_host_port(const std::string& s) {
+  HostPort hp;
+  std::string port;
+  if (!s.empty() && s.front() == '[') {
+    size_t close = s.find(']');
+    if (close == std::string::npos || close + 1 >= s.size() || s[close + 1] != ':') {
+      return make_error("expected \"[ipv6]:port\"");
+    }
+    hp.host = s.substr(1, close - 1);
+    port = s.substr(close + 2);
+  } else {
+    size_t colon = s.rfind(':');
+    if (colon == std::string::npos) return make_error("expected \"host:port\"");
+    hp.host = s.substr(0, colon);
+    if (hp.host.find(':') != std::string::npos) return make_error("IPv6 addresses need brackets: \"[::1]:port\"");
+    port = s.substr(colon + 1);
+  }
+  if (hp.host.empty()) hp.host = "0.0.0.0";
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) {
+    return make_error("port must be a number between 0 and 65535");
+  }
+  hp.port = std::stoi(port);
+  if (hp.port > 65535) return make_error("port must be a number between 0 and 65535");
+  return hp;
+}
+
+Result<void> validate_endpoint(const std::string& s) {
+  if (s.rfind("tcp://", 0) == 0) {
+    std::string rest = s.substr(6);
+    // ZeroMQ's wildcard port "*" is accepted as well as 0.
+    if (rest.size() > 2 && rest.compare(rest.size() - 2, 2, ":*") == 0) return {};
+    if (auto hp = parse_host_port(rest); !hp) return make_error("invalid tcp endpoint: " + hp.error().message);
+    return {};
+  }
+  if (s.rfind("ipc://", 0) == 0 && s.size() > 6) return {};
+  if (s.rfind("inproc://", 0) == 0 && s.size() > 9) return {};
+  return make_error("endpoint must be tcp://host:port, ipc://path or inproc://name");
+}
+
+std::string_view to_string(LogFormat f) { return f == LogFormat::kJson ? "json" : "text"; }
+std::string_view to_string(RuleMatching m) { return m == RuleMatching::kAll ? "all" : "first"; }
+std::string_view to_string(FsyncMode m) {
+  return m == FsyncMode::kBatch ? "batch" : m == FsyncMode::kInterval ? "interval" : "none";
+}
+
+}  // namespace peregrine::config

@@ -1,0 +1,144 @@
+// Peregrine's configuration: one YAML file, one section per process, parsed once into these structs.
+//
+// Every key is documented beside its field and in docs/configuration.md. Loading is strict: unknown keys,
+// wrong types and out-of-range values are errors with "FILE:LINE:COL: message". Scalars may use ${VAR} and
+// ${VAR:-default}. Relative paths are kept as written and resolve against the current working directory.
+//
+// Grammar of the top level (EBNF, YAML structure):
+//   file    = { "sensor" ":" sensor | "engine" ":" engine | "router" ":" router } ;   (each optional)
+//   router.outputs = "[" { output } "]" ;  output = map with "type" (required) and "name" (default = type).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "common/config/node_reader.h"
+#include "common/result.h"
+
+namespace peregrine::config {
+
+enum class LogFormat { kText, kJson };
+
+struct LogConfig {
+  std::string level = "info";             // level: trace|debug|info|warn|error|critical|off
+  LogFormat format = LogFormat::kText;    // format: text|json (JSON lines on stderr)
+};
+
+struct HttpConfig {
+  bool enabled = true;                    // enabled: serve /healthz and /metrics
+  std::string listen = "127.0.0.1:9101";  // listen: "host:port" or "[v6]:port"; port 0 = any free port
+};
+
+struct SensorConfig {
+  LogConfig log;                                       // log: {level, format}
+  HttpConfig http{true, "127.0.0.1:9101"};             // http: admin server
+  std::string events_endpoint = "tcp://127.0.0.1:7701";   // events_endpoint: PUSH binds here (event batches)
+  std::string control_endpoint = "tcp://127.0.0.1:7702";  // control_endpoint: PULL binds here (engine's selection)
+  int64_t ring_buffer_mib = 8;           // ring_buffer_mib: size of each BPF ring buffer, power of two, 1..1024
+  int64_t cpus_per_buffer = 0;           // cpus_per_buffer: CPUs sharing one ring; 0 = one ring for all CPUs
+  int64_t queue_capacity = 1024;         // queue_capacity: batches queued between ring consumer and publisher
+  int64_t send_hwm = 1000;               // send_hwm: ZeroMQ send high-water mark (batches) on the events link
+  int64_t batch_max_bytes = 65536;       // batch_max_bytes: a batch is sent when it reaches this size ...
+  int64_t batch_max_delay_us = 1000;     // batch_max_delay_us: ... or when its oldest event is this old
+  int64_t max_ancestors = 5;             // max_ancestors: parent-chain length carried in each event (0..16)
+  int64_t proc_table_max = 65536;        // proc_table_max: processes tracked; oldest exited evicted first
+  int64_t fd_table_max_per_proc = 1024;  // fd_table_max_per_proc: fds remembered per process
+  std::string docker_socket = "/var/run/docker.sock";  // docker_socket: "" disables container metadata lookups
+  double drop_alert_ratio = 0.1;         // drop_alert_ratio: emit a drop alert when drops/events exceeds this
+  int64_t drop_stats_interval_s = 10;    // drop_stats_interval_s: window for the drop ratio and drop logging
+  bool capture_buffers = false;          // capture_buffers: copy read/write payloads into events (evt.buffer)
+};
+
+struct RuleSelector {
+  std::vector<std::string> names;  // names: rule names
+  std::vector<std::string> tags;   // tags: rules having any of these tags
+};
+
+enum class RuleMatching { kFirst, kAll };
+
+struct EngineConfig {
+  LogConfig log;
+  HttpConfig http{true, "127.0.0.1:9102"};
+  std::string events_endpoint = "tcp://127.0.0.1:7701";   // events_endpoint: PULL connects here
+  std::string control_endpoint = "tcp://127.0.0.1:7702";  // control_endpoint: PUSH connects here
+  std::string alerts_endpoint = "tcp://127.0.0.1:7703";   // alerts_endpoint: DEALER connects here
+  std::vector<std::string> rules_files{"rules/peregrine_rules.yaml"};  // rules_files: loaded in order
+  RuleMatching rule_matching = RuleMatching::kFirst;  // rule_matching: first|all (Falco's rule_matching)
+  std::string min_priority = "debug";    // min_priority: rules below this priority are not loaded
+  RuleSelector rules_enable;             // rules_enable: {names, tags} force-enabled (applied after disable)
+  RuleSelector rules_disable;            // rules_disable: {names, tags} disabled
+  int64_t ack_timeout_ms = 2000;         // ack_timeout_ms: resend an alert not acked by the router in this time
+  int64_t pending_max = 100000;          // pending_max: unacknowledged alerts kept; beyond, new alerts drop
+  std::string replay_file;               // replay_file: JSONL events read instead of the sensor when set
+  std::string hostname;                  // hostname: alert "hostname"; empty in the file = gethostname()
+};
+
+struct HttpInputConfig {
+  bool enabled = true;                     // enabled: accept Falco http_output POSTs
+  std::string listen = "127.0.0.1:2801";   // listen: host:port of the intake server
+  int64_t max_body_bytes = 1 << 20;        // max_body_bytes: larger requests get 413
+};
+
+enum class FsyncMode { kBatch, kInterval, kNone };
+
+struct QueueConfig {
+  std::string dir = "/var/lib/peregrine/router";  // dir: segment files and cursors
+  int64_t segment_bytes = 64LL << 20;              // segment_bytes: segment roll-over size (1 MiB..4 GiB)
+  FsyncMode fsync = FsyncMode::kBatch;             // fsync: batch|interval|none
+  int64_t fsync_interval_ms = 100;                 // fsync_interval_ms: period when fsync = interval
+};
+
+/// One entry of router.outputs, carried raw: the output registry validates it with NodeReader.
+struct OutputConfigNode {
+  std::string type;  // type: output kind ("stdout", "file", "webhook", ...)
+  std::string name;  // name: instance name, unique; default = type
+  YAML::Node raw;    // the whole map (including type and name)
+  std::string file;  // config file it came from
+  int line = 0;      // 1-based line of the entry
+  int column = 0;    // 1-based column of the entry
+  /// A strict reader over `raw` with "type" and "name" already consumed; section "router.outputs[name]".
+  NodeReader reader() const;
+};
+
+struct RouterConfig {
+  LogConfig log;
+  HttpConfig http{true, "127.0.0.1:9103"};
+  std::string alerts_endpoint = "tcp://127.0.0.1:7703";  // alerts_endpoint: ROUTER binds here
+  HttpInputConfig http_input;                             // http_input: Falco-compatible HTTP intake
+  QueueConfig queue;                                      // queue: durable queue
+  int64_t dedup_window = 100000;                          // dedup_window: recent uuids remembered
+  std::vector<OutputConfigNode> outputs;                  // outputs: destinations
+};
+
+struct PeregrineConfig {
+  std::string file;  // path it was loaded from ("<string>" for parse_config)
+  SensorConfig sensor;
+  EngineConfig engine;
+  RouterConfig router;
+};
+
+/// Reads and parses `path`. Throws ConfigError.
+PeregrineConfig load_config(const std::string& path);
+/// Parses YAML text; `file` is used in messages. Throws ConfigError.
+PeregrineConfig parse_config(const std::string& yaml_text, const std::string& file = "<string>");
+/// Non-throwing wrappers (the error message is the ConfigError's what()).
+Result<PeregrineConfig> try_load_config(const std::string& path);
+Result<PeregrineConfig> try_parse_config(const std::string& yaml_text, const std::string& file = "<string>");
+
+struct HostPort {
+  std::string host;
+  int port = 0;
+};
+/// "127.0.0.1:9101", "[::1]:9101", ":9101" (host = 0.0.0.0). Port 0..65535.
+Result<HostPort> parse_host_port(const std::string& s);
+/// tcp://host:port, ipc://path or inproc://name.
+Result<void> validate_endpoint(const std::string& s);
+
+std::string_view to_string(LogFormat f);
+std::string_view to_string(RuleMatching m);
+std::string_view to_string(FsyncMode m);
+
+}  // namespace peregrine::config

@@ -1,0 +1,147 @@
+#include "common/http/server.h"
+
+#include <httplib.h>
+#include <strings.h>
+
+#include <chrono>
+#include <stdexcept>
+
+#include "common/log.h"
+
+namespace peregrine::http {
+
+std::string Request::header(const std::string& name) const {
+  for (const auto& [k, v] : headers) {
+    if (strcasecmp(k.c_str(), name.c_str()) == 0) return v;
+  }
+  return {};
+}
+
+struct AdminServer::Impl {
+  httplib::Server server;
+};
+
+AdminServer::AdminServer(const config::HttpConfig& cfg, metrics::Registry& registry, std::function<bool()> healthy,
+                         ServerOptions opts)
+    : opts_(opts) {
+  add_get("/healthz", [healthy = std::move(healthy)](const Request&) {
+    bool ok = false;
+    try {
+      ok = !healthy || healthy();
+    } catch (const std::exception&) {
+      ok = false;
+    }
+    Response r;
+    r.status = ok ? 200 : 503;
+    r.body = ok ? "ok\n" : "unhealthy\n";
+    return r;
+  });
+  add_get("/metrics", [&registry](const Request&) {
+    Response r;
+    r.body = registry.render();
+    r.content_type = metrics::kContentType;
+    return r;
+  });
+  start(cfg);
+}
+
+AdminServer::AdminServer(const config::HttpConfig& cfg, ServerOptions opts) : opts_(opts) { start(cfg); }
+
+void AdminServer::start(const config::HttpConfig& cfg) {
+  if (!cfg.enabled) return;
+  auto hp = config::parse_host_port(cfg.listen);
+  if (!hp) throw std::runtime_error("invalid listen address '" + cfg.listen + "': " + hp.error().message);
+  impl_ = std::make_unique<Impl>();
+  auto& srv = impl_->server;
+  size_t threads = opts_.threads == 0 ? 1 : opts_.threads;
+  srv.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  srv.set_payload_max_length(opts_.max_body_bytes);
+  srv.set_read_timeout(opts_.read_timeout_s, 0);
+  srv.set_write_timeout(opts_.write_timeout_s, 0);
+  auto handle = [this](const httplib::Request& in, httplib::Response& out) {
+    requests_.fetch_add(1, std::memory_order_relaxed);
+    Request req{in.method, in.path, in.body, in.remote_addr, {}};
+    for (const auto& [k, v] : in.headers) req.headers.emplace_back(k, v);
+    Response r = dispatch(req);
+    out.status = r.status;
+    for (const auto& [k, v] : r.headers) out.set_header(k.c_str(), v);
+    out.set_content(r.body, r.content_type.c_str());
+  };
+  srv.Get(R"(/.*)", handle);
+  srv.Post(R"(/.*)", handle);
+  srv.Put(R"(/.*)", handle);
+  srv.Delete(R"(/.*)", handle);
+  host_ = hp->host;
+  if (hp->port == 0) {
+    port_ = srv.bind_to_any_port(host_.c_str());
+  } else {
+    port_ = srv.bind_to_port(host_.c_str(), hp->port) ? hp->port : -1;
+  }
+  if (port_ <= 0) {
+    impl_.reset();
+    port_ = 0;
+    throw std::runtime_error("cannot listen on " + cfg.listen);
+  }
+  thread_ = std::thread([this] { impl_->server.listen_after_bind(); });
+  // cpp-httplib's stop() is a no-op until the accept loop has started, so a server destroyed right after
+  // construction would never stop: wait (briefly, at start-up only) for the loop to be running.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!srv.is_running() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  if (!srv.is_running()) {
+    // Not expected; the accept thread is left behind rather than blocking or terminating here.
+    thread_.detach();
+    (void)impl_.release();
+    port_ = 0;
+    throw std::runtime_error("HTTP server on " + cfg.listen + " did not start");
+  }
+}
+
+AdminServer::~AdminServer() {
+  if (impl_) {
+    impl_->server.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+}
+
+bool AdminServer::running() const { return impl_ && impl_->server.is_running(); }
+
+void AdminServer::add_get(const std::string& path, Handler h) {
+  std::unique_lock lock(routes_mu_);
+  routes_[{"GET", path}] = std::move(h);
+}
+
+void AdminServer::add_post(const std::string& path, Handler h) {
+  std::unique_lock lock(routes_mu_);
+  routes_[{"POST", path}] = std::move(h);
+}
+
+Response AdminServer::dispatch(const Request& req) const {
+  Handler h;
+  bool path_known = false;
+  {
+    std::shared_lock lock(routes_mu_);
+    auto it = routes_.find({req.method, req.path});
+    if (it != routes_.end()) {
+      h = it->second;
+    } else {
+      for (const auto& [key, _] : routes_) path_known = path_known || key.second == req.path;
+    }
+  }
+  if (!h) {
+    Response r;
+    r.status = path_known ? 405 : 404;
+    r.body = path_known ? "method not allowed\n" : "not found\n";
+    return r;
+  }
+  try {
+    return h(req);
+  } catch (const std::exception& e) {
+    logger("http")->warn("handler for {} {} failed: {}", req.method, req.path, e.what());
+    Response r;
+    r.status = 500;
+    r.body = "internal error\n";
+    return r;
+  }
+}
+
+}  // namespace peregrine::http
