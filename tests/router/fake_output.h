@@ -1,0 +1,132 @@
+// A scripted Output for delivery tests: records what it was sent and fails according to a script.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "outputs/json_lines.h"
+#include "outputs/output.h"
+
+namespace peregrine::test {
+
+class FakeOutput final : public outputs::Output {
+ public:
+  explicit FakeOutput(std::string name = "fake", outputs::DeliveryOptions delivery = fast_delivery()) {
+    common_.type = "fake";
+    common_.name = std::move(name);
+    common_.delivery = delivery;
+  }
+
+  static outputs::DeliveryOptions fast_delivery() {
+    outputs::DeliveryOptions d;
+    d.initial_backoff = std::chrono::milliseconds(1);
+    d.max_backoff = std::chrono::milliseconds(5);
+    return d;
+  }
+
+  outputs::OutputCommon& mutable_common() { return common_; }
+  const outputs::OutputCommon& common() const override { return common_; }
+
+  Result<std::vector<outputs::Payload>> format(std::span<const Alert> batch) const override {
+    outputs::Payload p;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      p.body += batch[i].uuid + "\n";
+      p.items.push_back(i);
+    }
+    return std::vector<outputs::Payload>{p};
+  }
+
+  /// Next send() calls fail with these, in order; then sends succeed.
+  void script(std::vector<outputs::SendFailure> failures) {
+    std::lock_guard lk(mu_);
+    for (auto& f : failures) script_.push_back(std::move(f));
+  }
+  /// Fails only the item carrying this uuid, once, with `f`.
+  void fail_item_once(const std::string& uuid, outputs::SendFailure f) {
+    std::lock_guard lk(mu_);
+    item_failures_.emplace_back(uuid, std::move(f));
+  }
+
+  outputs::SendResult send(const outputs::Payload& p) override {
+    std::lock_guard lk(mu_);
+    ++sends_;
+    outputs::SendResult r;
+    if (!script_.empty()) {
+      r.failure = script_.front();
+      script_.pop_front();
+      cv_.notify_all();
+      return r;
+    }
+    size_t idx = 0;
+    size_t start = 0;
+    while (start < p.body.size()) {
+      const size_t nl = p.body.find('\n', start);
+      const std::string uuid = p.body.substr(start, nl - start);
+      bool failed = false;
+      for (auto it = item_failures_.begin(); it != item_failures_.end(); ++it) {
+        if (it->first == uuid) {
+          r.item_failures.emplace_back(p.items[idx], it->second);
+          item_failures_.erase(it);
+          failed = true;
+          break;
+        }
+      }
+      if (!failed) delivered_.push_back(uuid);
+      start = nl + 1;
+      ++idx;
+    }
+    cv_.notify_all();
+    return r;
+  }
+
+  outputs::SendResult flush() override { return {}; }
+
+  std::vector<std::string> delivered() const {
+    std::lock_guard lk(mu_);
+    return delivered_;
+  }
+  size_t sends() const {
+    std::lock_guard lk(mu_);
+    return sends_;
+  }
+  /// Waits until at least `n` uuids were delivered or the deadline passes.
+  bool wait_delivered(size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(10)) const {
+    std::unique_lock lk(mu_);
+    return cv_.wait_for(lk, timeout, [&] { return delivered_.size() >= n; });
+  }
+  bool wait_sends(size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(10)) const {
+    std::unique_lock lk(mu_);
+    return cv_.wait_for(lk, timeout, [&] { return sends_ >= n; });
+  }
+
+ private:
+  outputs::OutputCommon common_;
+  mutable std::mutex mu_;
+  mutable std::condition_variable cv_;
+  std::deque<outputs::SendFailure> script_;
+  std::vector<std::pair<std::string, outputs::SendFailure>> item_failures_;
+  std::vector<std::string> delivered_;
+  size_t sends_ = 0;
+};
+
+inline outputs::SendFailure http_failure(int status) {
+  return outputs::SendFailure{outputs::SendFailure::Kind::kHttpStatus, status, std::nullopt, "status"};
+}
+
+/// Polls `pred` until true or timeout (for state without its own condition variable, e.g. counters).
+template <typename Pred>
+bool eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // poll interval; the deadline decides
+  }
+  return pred();
+}
+
+}  // namespace peregrine::test
