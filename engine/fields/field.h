@@ -44,6 +44,7 @@ enum FieldFlag : uint32_t {
   kFieldIsList = 1u << 6,        // extracts several values: only in / intersects / exists
   kFieldDeprecated = 1u << 7,    // LOAD_DEPRECATED_ITEM warning
   kFieldDotSuffix = 1u << 8,     // "evt.arg.NAME": the text after the name is the argument
+  kFieldAnyWithoutArg = 1u << 9, // proc.aname: without argument the check matches if any ancestor matches
 };
 
 /// An IPv4 (first 4 bytes) or IPv6 address.
@@ -60,6 +61,10 @@ struct ExtractedValue {
   uint64_t num = 0;                       // integers (int64 as two's complement), bool 0/1, port, times
   IpAddr ip;                              // kIpAddr, kIpNet
   std::span<const std::string_view> list; // kFieldIsList fields and list-producing transformers
+  // fd.ip / fd.port / fd.net: "client or server" — a check matches if it matches either value.
+  bool either = false;
+  uint64_t num2 = 0;
+  IpAddr ip2;
 };
 
 /// Per-event scratch owned by the EvalContext for one extractor. Buffers keep their capacity across events,
@@ -100,6 +105,10 @@ class Extractor {
 
   /// Fills slot.value (present=false when the event has no value). Never throws, allocates only to grow buffers.
   virtual void extract(EvalContext& ctx, ExtractSlot& slot) const = 0;
+
+  /// True for "any element" fields (proc.aname without argument): every operator is applied per element of
+  /// value.list and the check matches if any element matches.
+  virtual bool match_any() const { return false; }
 
   /// Cache slot id; assigned by ExtractorPool.
   uint32_t slot_id() const { return slot_id_; }
