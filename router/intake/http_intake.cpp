@@ -1,0 +1,65 @@
+#include "router/intake/http_intake.h"
+
+#include <nlohmann/json.hpp>
+
+namespace peregrine::router {
+namespace {
+
+http::Response json_response(int status, const nlohmann::json& body) {
+  http::Response r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  r.body.push_back('\n');
+  r.content_type = "application/json";
+  return r;
+}
+
+http::Response invalid(const ValidationError& e, std::optional<size_t> index) {
+  nlohmann::json j{{"error", e.message}, {"field", e.field}};
+  if (index) j["index"] = *index;
+  return json_response(400, j);
+}
+
+}  // namespace
+
+http::Response handle_intake_body(IntakePipeline& pipeline, const std::string& body) {
+  auto doc = nlohmann::json::parse(body, nullptr, false);
+  if (doc.is_discarded()) return invalid({"", "body is not valid JSON"}, std::nullopt);
+  std::vector<Alert> alerts;
+  if (doc.is_array()) {
+    if (doc.empty()) return invalid({"", "empty array: expected at least one alert"}, std::nullopt);
+    for (size_t i = 0; i < doc.size(); ++i) {
+      auto v = validate_alert(doc[i]);
+      if (auto* e = std::get_if<ValidationError>(&v)) return invalid(*e, i);
+      alerts.push_back(std::get<Alert>(std::move(v)));
+    }
+  } else {
+    auto v = validate_alert(doc);
+    if (auto* e = std::get_if<ValidationError>(&v)) return invalid(*e, std::nullopt);
+    alerts.push_back(std::get<Alert>(std::move(v)));
+  }
+  auto r = pipeline.accept(std::move(alerts));
+  if (!r) {
+    const bool full = r.error().message.find("queue full") != std::string::npos;
+    auto resp = json_response(full ? 503 : 500, {{"error", r.error().message}});
+    if (full) resp.headers.emplace_back("Retry-After", "5");
+    return resp;
+  }
+  return json_response(200, {{"accepted", r->accepted}, {"duplicates", r->duplicates}});
+}
+
+HttpIntake::HttpIntake(const config::HttpInputConfig& cfg, IntakePipeline& pipeline) {
+  http::ServerOptions opts;
+  opts.max_body_bytes = static_cast<size_t>(cfg.max_body_bytes);
+  server_ = std::make_unique<http::AdminServer>(config::HttpConfig{cfg.enabled, cfg.listen}, opts);
+  server_->add_post("/", [&pipeline](const http::Request& req) { return handle_intake_body(pipeline, req.body); });
+  // Sidekick answers /healthz on its intake port; keep that for drop-in compatibility.
+  server_->add_get("/healthz", [](const http::Request&) {
+    http::Response r;
+    r.body = "{\"status\":\"ok\"}\n";
+    r.content_type = "application/json";
+    return r;
+  });
+}
+
+}  // namespace peregrine::router

@@ -1,0 +1,36 @@
+// Falco-compatible HTTP intake: Falco's http_output (and anything else) POSTs a JSON alert, or a JSON array
+// of alerts, to "/". The reply is sent only after the durable append, so a 200 means "will be delivered".
+//
+//   200 {"accepted":N,"duplicates":M}            appended (duplicates by uuid were already queued earlier)
+//   400 {"error":"...","field":"priority"}       invalid JSON / alert; "index" added for arrays; nothing queued
+//   413 (by the server)                          body larger than http_input.max_body_bytes
+//   503 {"error":"queue full ..."} Retry-After   disk budget exhausted; nothing queued, safe to resend
+//   500 {"error":"..."}                          the append failed (I/O); nothing queued, safe to resend
+// Arrays are all-or-nothing: one invalid element rejects the whole request.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/config/config.h"
+#include "common/http/server.h"
+#include "router/intake/intake_pipeline.h"
+
+namespace peregrine::router {
+
+/// The request handling, without a socket (unit-tested directly).
+http::Response handle_intake_body(IntakePipeline& pipeline, const std::string& body);
+
+class HttpIntake {
+ public:
+  /// Binds http_input.listen (port 0 = any). Throws std::runtime_error when it cannot (load time).
+  HttpIntake(const config::HttpInputConfig& cfg, IntakePipeline& pipeline);
+  int port() const { return server_->port(); }
+  const std::string& host() const { return server_->host(); }
+
+ private:
+  std::unique_ptr<http::AdminServer> server_;
+};
+
+}  // namespace peregrine::router
