@@ -1,0 +1,233 @@
+#include "engine/rules/rule_compiler.h"
+
+#include <map>
+
+#include "engine/filter/macros.h"
+#include "engine/filter/parser.h"
+#include "engine/rules/exceptions.h"
+#include "engine/rules/lists.h"
+
+namespace peregrine::engine {
+namespace {
+
+/// Thrown to stop compilation at the first error with a fully formed diagnostic.
+struct CompileStop {
+  LoadDiagnostic diag;
+};
+
+EventTypeSet syscall_types() {
+  EventTypeSet s = all_event_types();
+  s.reset(static_cast<size_t>(EventType::kK8sAudit));
+  return s;
+}
+
+class RuleCompiler {
+ public:
+  RuleCompiler(Collector& col, const FieldRegistry& registry, ExtractorPool& pool, LoadResult& res)
+      : col_(col), registry_(registry), pool_(pool), res_(res) {}
+
+  void run(std::vector<std::unique_ptr<CompiledRule>>& out) {
+    try {
+      lists_ = resolve_list_items(col_.lists());
+      compile_macros();
+      for (const auto& rule : col_.rules()) {
+        auto compiled = compile_rule(rule);
+        if (compiled) out.push_back(std::move(compiled));
+      }
+    } catch (const CompileStop& stop) {
+      res_.add(stop.diag);
+      return;
+    } catch (const LoadError& e) {
+      res_.add(make_diagnostic(e.code(), e.what(), e.ctx()));
+      return;
+    }
+    for (const auto& m : col_.macros()) {
+      if (!m.used) {
+        res_.add(make_diagnostic(LoadCode::kUnusedMacro, "Macro not referred to by any other rule/macro", m.ctx));
+      }
+    }
+    for (const auto& l : col_.lists()) {
+      if (!l.used) {
+        res_.add(make_diagnostic(LoadCode::kUnusedList, "List not referred to by any other rule/macro", l.ctx));
+      }
+    }
+  }
+
+ private:
+  [[noreturn]] void fail_in_condition(LoadCode code, const std::string& msg, const ItemContext& ctx,
+                                      const std::string& text, size_t offset) {
+    CompileStop stop{make_diagnostic(code, msg, ctx)};
+    stop.diag.condition = text;
+    auto [l, c] = line_column(text, offset);
+    stop.diag.condition_line = l;
+    stop.diag.condition_column = c;
+    throw stop;
+  }
+
+  AstPtr parse(const std::string& text, const ItemContext& ctx) {
+    ParseError detail;
+    auto r = parse_condition(text, kDefaultMaxDepth, &detail);
+    if (!r) fail_in_condition(LoadCode::kErrCompileCondition, detail.message, ctx, text, detail.offset);
+    return std::move(r).value();
+  }
+
+  void compile_macros() {
+    auto& macros = col_.macros();
+    macro_asts_.clear();
+    for (auto& m : macros) {
+      std::string text = substitute_lists(m.condition, lists_, col_.lists());
+      AstPtr ast = parse(text, m.ctx);
+      macro_refs_.push_back(referenced_identifiers(*ast));
+      macro_asts_.push_back(std::move(ast));
+      by_name_[m.name] = macro_asts_.size() - 1;
+    }
+    for (size_t i = 0; i < macros.size(); ++i) {
+      check_references(macro_refs_[i], macros[i].visibility, macros[i].ctx);
+    }
+  }
+
+  /// Rejects undefined (or not yet visible) macros and reference loops; marks every reachable macro used.
+  void check_references(const std::vector<std::string>& refs, size_t visibility, const ItemContext& ctx) {
+    std::vector<uint8_t> state(macro_asts_.size(), 0);  // 0 new, 1 on the current path, 2 done
+    visit(refs, visibility, ctx, state);
+  }
+
+  void visit(const std::vector<std::string>& refs, size_t visibility, const ItemContext& ctx,
+             std::vector<uint8_t>& state) {
+    for (const auto& name : refs) {
+      auto it = by_name_.find(name);
+      if (it == by_name_.end() || it->second >= visibility) {
+        throw LoadError(LoadCode::kErrValidate, "Undefined macro '" + name + "' used in filter.", ctx);
+      }
+      size_t i = it->second;
+      if (state[i] == 1) throw LoadError(LoadCode::kErrValidate, "reference loop in macro '" + name + "'", ctx);
+      col_.macros()[i].used = true;
+      if (state[i] == 2) continue;
+      state[i] = 1;
+      visit(macro_refs_[i], visibility, ctx, state);
+      state[i] = 2;
+    }
+  }
+
+  void check_exception_fields(const RuleInfo& rule) {
+    for (const auto& ex : rule.exceptions) {
+      for (const auto& f : ex.fields) {
+        std::string suffix;
+        auto open = f.find('[');
+        std::string name = open == std::string::npos ? f : f.substr(0, open);
+        if (registry_.resolve(name, &suffix) == nullptr) {
+          throw LoadError(LoadCode::kErrValidate,
+                          "Rule exception item " + ex.name + ": field name " + f + " is not a supported filter field",
+                          rule.ctx);
+        }
+      }
+    }
+  }
+
+  bool skippable(const RuleInfo& rule, const CompileFailure& f, const std::string& msg) {
+    if (!rule.skip_if_unknown_filter) return false;
+    if (f.code != kErrUnknownField && msg.find("unknown event type") == std::string::npos) return false;
+    res_.add(make_diagnostic(LoadCode::kUnknownFilter, msg, rule.ctx));
+    return true;
+  }
+
+  void add_compile_warnings(const std::vector<Diagnostic>& warnings, const RuleInfo& rule, const std::string& text) {
+    for (const auto& w : warnings) {
+      auto code = load_code_from_name(w.code).value_or(LoadCode::kCompileCondition);
+      LoadDiagnostic d = make_diagnostic(code, w.message, rule.ctx);
+      d.condition = text;
+      auto [l, c] = line_column(text, w.offset);
+      d.condition_line = l;
+      d.condition_column = c;
+      res_.add(std::move(d));
+    }
+  }
+
+  std::unique_ptr<CompiledRule> compile_rule(const RuleInfo& rule) {
+    if (rule.exceptions.size() > 0) check_exception_fields(rule);
+    std::string text = build_exception_condition(rule.condition, rule.exceptions, rule.ctx);
+    text = substitute_lists(std::move(text), lists_, col_.lists());
+    AstPtr ast = parse(text, rule.ctx);
+    check_references(referenced_identifiers(*ast), macro_asts_.size(), rule.ctx);
+    auto lookup = [this](std::string_view name) -> const Ast* {
+      auto it = by_name_.find(std::string(name));
+      return it == by_name_.end() ? nullptr : macro_asts_[it->second].get();
+    };
+    if (auto r = substitute_macros(ast, lookup); !r) {
+      throw LoadError(LoadCode::kErrValidate, r.error().message, rule.ctx);
+    }
+    CompileOptions opts;
+    opts.pool = &pool_;
+    opts.source = rule.source == kSourceK8sAudit ? EventSource::kK8sAudit : EventSource::kSyscall;
+    std::vector<Diagnostic> warnings;
+    CompileFailure failure;
+    auto filter = compile_filter(*ast, registry_, &warnings, opts, &failure);
+    if (!filter) {
+      if (skippable(rule, failure, filter.error().message)) return nullptr;
+      fail_in_condition(LoadCode::kErrCompileCondition, filter.error().message, rule.ctx, text, failure.offset);
+    }
+    auto output = compile_output(rule.output, registry_, &pool_);
+    if (!output) {
+      CompileFailure none;
+      none.code = is_unknown_field_error(output.error()) ? std::string(kErrUnknownField) : std::string(kErrCompile);
+      if (skippable(rule, none, output.error().message)) return nullptr;
+      throw LoadError(LoadCode::kErrCompileOutput, output.error().message, rule.ctx);
+    }
+    add_compile_warnings(warnings, rule, text);
+
+    auto c = std::make_unique<CompiledRule>();
+    c->name = rule.name;
+    c->desc = rule.desc;
+    c->source = rule.source;
+    c->priority = rule.priority;
+    c->tags.assign(rule.tags.begin(), rule.tags.end());
+    c->defined_enabled = rule.enabled;
+    c->condition = text;
+    c->filter = std::move(filter).value();
+    c->output = std::move(output).value();
+    c->index = rule.index;
+    if (rule.source == kSourceK8sAudit) {
+      c->evttypes.set(static_cast<size_t>(EventType::kK8sAudit));
+    } else {
+      static const EventTypeSet kSyscalls = syscall_types();
+      c->evttypes = event_types(*ast) & kSyscalls;
+      if (c->evttypes == kSyscalls && rule.warn_evttypes) {
+        res_.add(make_diagnostic(LoadCode::kNoEvttype,
+                                 "Rule matches too many evt.type values. This has a significant performance penalty.",
+                                 rule.ctx));
+      }
+    }
+    return c;
+  }
+
+  Collector& col_;
+  const FieldRegistry& registry_;
+  ExtractorPool& pool_;
+  LoadResult& res_;
+  std::vector<ListInfo> lists_;
+  std::vector<AstPtr> macro_asts_;
+  std::vector<std::vector<std::string>> macro_refs_;
+  std::map<std::string, size_t> by_name_;
+};
+
+}  // namespace
+
+std::pair<int, int> line_column(const std::string& text, size_t offset) {
+  int line = 1, col = 1;
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return {line, col};
+}
+
+void compile_rules(Collector& col, const FieldRegistry& registry, ExtractorPool& pool, LoadResult& res,
+                   std::vector<std::unique_ptr<CompiledRule>>& out) {
+  RuleCompiler(col, registry, pool, res).run(out);
+}
+
+}  // namespace peregrine::engine

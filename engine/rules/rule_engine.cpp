@@ -1,0 +1,218 @@
+#include "engine/rules/rule_engine.h"
+
+#include <unistd.h>
+
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+#include "engine/rules/reader.h"
+
+namespace peregrine::engine {
+namespace {
+
+std::string local_hostname() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof(buf) - 1) != 0) return "unknown";
+  return buf;
+}
+
+/// Falco's output prefix "%evt.time: " renders HH:MM:SS.nnnnnnnnn; we use UTC so alerts do not depend on the
+/// machine's time zone.
+void append_time_prefix(uint64_t ts_ns, std::string& out) {
+  time_t secs = static_cast<time_t>(ts_ns / 1000000000ull);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  int n = snprintf(buf, sizeof(buf), "%02d:%02d:%02d.%09llu", tm.tm_hour, tm.tm_min, tm.tm_sec,
+                   static_cast<unsigned long long>(ts_ns % 1000000000ull));
+  out.append(buf, n > 0 ? static_cast<size_t>(n) : 0);
+}
+
+}  // namespace
+
+bool wildcard_match(std::string_view pattern, std::string_view name) {
+  size_t p = 0, n = 0, star = std::string_view::npos, mark = 0;
+  while (n < name.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = n;
+    } else if (p < pattern.size() && pattern[p] == name[n]) {
+      ++p;
+      ++n;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      n = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+RuleEngine::RuleEngine() : RuleEngine(builtin_fields()) {}
+
+RuleEngine::RuleEngine(const FieldRegistry& registry)
+    : registry_(registry), pool_(std::make_unique<ExtractorPool>()), hostname_(local_hostname()) {}
+
+RuleEngine::~RuleEngine() = default;
+
+LoadResult RuleEngine::load_files(const std::vector<std::string>& paths) {
+  std::vector<std::pair<std::string, std::string>> files;
+  LoadResult read_errors;
+  for (const auto& p : paths) {
+    std::ifstream in(p, std::ios::binary);
+    if (!in) {
+      LoadDiagnostic d;
+      d.code = LoadCode::kErrFileRead;
+      d.message = "Could not read file " + p;
+      d.item_pos = {p, 0, 0};
+      d.item_type = "rules content";
+      read_errors.files.push_back(p);
+      read_errors.add(std::move(d));
+      continue;
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    files.emplace_back(p, ss.str());
+  }
+  if (!read_errors.successful()) return read_errors;
+  return load(files, true);
+}
+
+LoadResult RuleEngine::load_string(const std::string& content, const std::string& name) {
+  return load({{name, content}}, false);
+}
+
+LoadResult RuleEngine::load_contents(const std::vector<std::pair<std::string, std::string>>& files) {
+  return load(files, false);
+}
+
+LoadResult RuleEngine::load(const std::vector<std::pair<std::string, std::string>>& files, bool /*from_disk*/) {
+  LoadResult res;
+  Collector col({kSourceSyscall, kSourceK8sAudit});
+  for (const auto& [name, content] : files) {
+    res.files.push_back(name);
+    read_rules_content(content, name, col, res);
+  }
+  std::vector<std::unique_ptr<CompiledRule>> compiled;
+  if (res.successful()) check_plugin_requirements(col, res);
+  if (res.successful()) compile_rules(col, registry_, *pool_, res, compiled);
+  if (!res.successful()) compiled.clear();
+  rules_ = std::move(compiled);
+  enabled_.assign(rules_.size(), 0);
+  matches_.assign(rules_.size(), 0);
+  for (size_t i = 0; i < rules_.size(); ++i) enabled_[i] = rules_[i]->defined_enabled ? 1 : 0;
+  rebuild_index();
+  return res;
+}
+
+void RuleEngine::set_min_priority(Priority p) {
+  min_priority_ = p;
+  rebuild_index();
+}
+
+void RuleEngine::rebuild_index() {
+  for (auto& v : by_type_) v.clear();
+  for (size_t i = 0; i < rules_.size(); ++i) {
+    if (!enabled_[i] || rules_[i]->priority > min_priority_) continue;
+    const auto& set = rules_[i]->evttypes;
+    for (size_t t = 0; t < by_type_.size(); ++t) {
+      if (set.test(t)) by_type_[t].push_back(i);
+    }
+  }
+}
+
+template <typename Pred>
+size_t RuleEngine::set_enabled_where(Pred pred, bool enabled) {
+  size_t n = 0;
+  for (size_t i = 0; i < rules_.size(); ++i) {
+    if (pred(*rules_[i])) {
+      enabled_[i] = enabled ? 1 : 0;
+      ++n;
+    }
+  }
+  if (n > 0) rebuild_index();
+  return n;
+}
+
+size_t RuleEngine::enable_rules(std::string_view pattern, bool enabled) {
+  if (pattern.find('*') != std::string_view::npos) {
+    return set_enabled_where([&](const CompiledRule& r) { return wildcard_match(pattern, r.name); }, enabled);
+  }
+  return set_enabled_where([&](const CompiledRule& r) { return r.name == pattern; }, enabled);
+}
+
+size_t RuleEngine::enable_rules_by_substring(std::string_view substring, bool enabled) {
+  return set_enabled_where([&](const CompiledRule& r) { return r.name.find(substring) != std::string::npos; },
+                           enabled);
+}
+
+size_t RuleEngine::enable_rules_by_tag(std::string_view tag, bool enabled) {
+  return set_enabled_where(
+      [&](const CompiledRule& r) {
+        for (const auto& t : r.tags) {
+          if (t == tag) return true;
+        }
+        return false;
+      },
+      enabled);
+}
+
+bool RuleEngine::is_enabled(std::string_view name) const {
+  for (size_t i = 0; i < rules_.size(); ++i) {
+    if (rules_[i]->name == name) return enabled_[i] && rules_[i]->priority <= min_priority_;
+  }
+  return false;
+}
+
+uint64_t RuleEngine::matches(std::string_view rule_name) const {
+  for (size_t i = 0; i < rules_.size(); ++i) {
+    if (rules_[i]->name == rule_name) return matches_[i];
+  }
+  return 0;
+}
+
+EventTypeSet RuleEngine::needed_event_types() const {
+  EventTypeSet s;
+  for (size_t t = 0; t < by_type_.size(); ++t) {
+    if (!by_type_[t].empty()) s.set(t);
+  }
+  return s;
+}
+
+void RuleEngine::process(const Event& evt, std::vector<Alert>& out) {
+  ++events_processed_;
+  const auto t = static_cast<size_t>(evt.type);
+  if (t >= by_type_.size()) return;
+  const auto& candidates = by_type_[t];
+  if (candidates.empty()) return;
+  ctx_.reset(evt);
+  for (size_t i : candidates) {
+    const CompiledRule& rule = *rules_[i];
+    if (!rule.filter->eval(ctx_)) continue;
+    ++matches_[i];
+    out.emplace_back();
+    build_alert(rule, evt, out.back());
+    if (matching_ == RuleMatching::kFirst) return;
+  }
+}
+
+void RuleEngine::build_alert(const CompiledRule& rule, const Event& evt, Alert& a) {
+  a.uuid = make_uuid();
+  a.time_ns = evt.ts_ns;
+  a.rule = rule.name;
+  a.priority = rule.priority;
+  a.source = rule.source;
+  a.tags = rule.tags;
+  a.hostname = hostname_;
+  a.output_fields.clear();
+  rule.output.render(ctx_, text_buf_, &a.output_fields);
+  a.output.clear();
+  append_time_prefix(evt.ts_ns, a.output);
+  a.output.append(": ").append(priority_name(rule.priority)).append(" ").append(text_buf_);
+  a.output_fields["evt.time"] = evt.ts_ns;
+}
+
+}  // namespace peregrine::engine

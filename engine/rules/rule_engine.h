@@ -1,0 +1,98 @@
+// The rule engine: loads rules files (read -> collect -> compile), indexes enabled rules by event type and
+// evaluates events into Falco alerts.
+//
+// Index: one vector of rule pointers per EventType, in definition order, holding only enabled rules; a rule is
+// listed under every type in its event-type set. process() is therefore a vector look-up plus the rules' own
+// checks, and allocates nothing unless an alert is produced. Not thread-safe: one RuleEngine per evaluating
+// thread (enable/disable from the same thread as process()).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/alert.h"
+#include "common/event.h"
+#include "engine/fields/eval_context.h"
+#include "engine/fields/registry.h"
+#include "engine/rules/load_result.h"
+#include "engine/rules/rule_compiler.h"
+
+namespace peregrine::engine {
+
+/// falco.yaml `rule_matching`.
+enum class RuleMatching : uint8_t { kFirst, kAll };
+
+class RuleEngine {
+ public:
+  /// Uses the built-in field registry.
+  RuleEngine();
+  explicit RuleEngine(const FieldRegistry& registry);
+  ~RuleEngine();
+  RuleEngine(const RuleEngine&) = delete;
+  RuleEngine& operator=(const RuleEngine&) = delete;
+
+  /// Loads the files, in order, into one namespace, replacing whatever was loaded before. Rules stay
+  /// loaded only if there were no errors.
+  LoadResult load_files(const std::vector<std::string>& paths);
+  /// Same for in-memory content (tests, fuzzing); `name` is used in diagnostics.
+  LoadResult load_string(const std::string& content, const std::string& name);
+  /// Several in-memory files: {name, content} pairs, loaded in order.
+  LoadResult load_contents(const std::vector<std::pair<std::string, std::string>>& files);
+
+  /// Rules whose priority is less severe than `p` are never enabled (falco.yaml `priority`). Set before loading
+  /// or call it again: it re-applies to the loaded rules.
+  void set_min_priority(Priority p);
+  void set_rule_matching(RuleMatching m) { matching_ = m; }
+  void set_hostname(std::string h) { hostname_ = std::move(h); }
+  const std::string& hostname() const { return hostname_; }
+
+  /// Enables/disables rules by exact name, or by a pattern containing '*' wildcards. Returns how many matched.
+  size_t enable_rules(std::string_view pattern, bool enabled);
+  /// Enables/disables every rule whose name contains `substring` ("" = all rules).
+  size_t enable_rules_by_substring(std::string_view substring, bool enabled);
+  /// Enables/disables every rule carrying `tag`.
+  size_t enable_rules_by_tag(std::string_view tag, bool enabled);
+  bool is_enabled(std::string_view name) const;
+
+  /// Evaluates one event; appends one alert per matching rule (only the first with RuleMatching::kFirst).
+  void process(const Event& evt, std::vector<Alert>& out);
+
+  /// Union of the event-type sets of enabled rules (what the sensor must capture).
+  EventTypeSet needed_event_types() const;
+
+  /// All compiled rules (enabled or not), in definition order.
+  const std::vector<std::unique_ptr<CompiledRule>>& rules() const { return rules_; }
+  /// Matches per rule, parallel to rules().
+  uint64_t matches(std::string_view rule_name) const;
+  uint64_t events_processed() const { return events_processed_; }
+
+ private:
+  LoadResult load(const std::vector<std::pair<std::string, std::string>>& files, bool from_disk);
+  void build_alert(const CompiledRule& rule, const Event& evt, Alert& a);
+  void rebuild_index();
+  template <typename Pred>
+  size_t set_enabled_where(Pred pred, bool enabled);
+
+  const FieldRegistry& registry_;
+  std::unique_ptr<ExtractorPool> pool_;
+  std::vector<std::unique_ptr<CompiledRule>> rules_;
+  std::vector<uint8_t> enabled_;        // parallel to rules_: the current enable state
+  std::vector<uint64_t> matches_;       // parallel to rules_
+  std::array<std::vector<size_t>, static_cast<size_t>(EventType::kCount)> by_type_;
+  Priority min_priority_ = Priority::kDebug;
+  RuleMatching matching_ = RuleMatching::kFirst;
+  std::string hostname_;
+  EvalContext ctx_;
+  std::string text_buf_;
+  uint64_t events_processed_ = 0;
+};
+
+/// True if `name` matches `pattern`, where '*' matches any run of characters.
+bool wildcard_match(std::string_view pattern, std::string_view name);
+
+}  // namespace peregrine::engine
