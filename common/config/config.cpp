@@ -164,7 +164,7 @@ RouterConfig read_router(NodeReader r) {
 PeregrineConfig parse_root(const YAML::Node& root, const std::string& file) {
   PeregrineConfig cfg;
   cfg.file = file;
-  NodeReader r(root, file, "<top level>");
+  NodeReader r(root, file, "");
   cfg.sensor = read_sensor(r.sub("sensor"));
   cfg.engine = read_engine(r.sub("engine"));
   cfg.router = read_router(r.sub("router"));

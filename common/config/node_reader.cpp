@@ -23,6 +23,9 @@ std::string join(std::initializer_list<std::string_view> items) {
   return out;
 }
 
+// The root reader has an empty section name.
+std::string shown(const std::string& section) { return section.empty() ? "<top level>" : section; }
+
 std::optional<int64_t> parse_int(std::string_view s) {
   if (!s.empty() && s.front() == '+') s.remove_prefix(1);
   int64_t v = 0;
@@ -91,7 +94,7 @@ std::string expand_env(std::string_view text) {
 NodeReader::NodeReader(const YAML::Node& node, std::string file, std::string section)
     : node_(node), file_(std::move(file)), section_(std::move(section)) {
   if (node_.IsDefined() && !node_.IsNull() && !node_.IsMap()) {
-    throw error_at(file_, node_, "section '" + section_ + "' must be a map");
+    throw error_at(file_, node_, "section '" + shown(section_) + "' must be a map");
   }
 }
 
@@ -121,7 +124,7 @@ void NodeReader::fail(const std::string& key, const std::string& message) const 
     }
     return node_;
   };
-  throw error_at(file_, position(), "key '" + key + "' in section '" + section_ + "': " + message);
+  throw error_at(file_, position(), "key '" + key + "' in section '" + shown(section_) + "': " + message);
 }
 
 std::optional<std::string> NodeReader::scalar(const std::string& key, const char* what) {
@@ -222,11 +225,11 @@ std::vector<std::string> NodeReader::strings(const std::string& key, const std::
   if (!n.IsDefined() || n.IsNull()) return def;
   std::vector<std::string> out;
   auto expand = [&](const YAML::Node& item) {
-    if (!item.IsScalar()) throw error_at(file_, item, "key '" + key + "' in section '" + section_ + "': items must be strings");
+    if (!item.IsScalar()) throw error_at(file_, item, "key '" + key + "' in section '" + shown(section_) + "': items must be strings");
     try {
       out.push_back(expand_env(item.Scalar()));
     } catch (const std::invalid_argument& e) {
-      throw error_at(file_, item, "key '" + key + "' in section '" + section_ + "': " + e.what());
+      throw error_at(file_, item, "key '" + key + "' in section '" + shown(section_) + "': " + e.what());
     }
   };
   if (n.IsScalar()) {
@@ -246,12 +249,12 @@ std::vector<std::pair<std::string, std::string>> NodeReader::string_map(const st
   if (!n.IsMap()) fail(key, "must be a map of strings");
   for (const auto& kv : n) {
     if (!kv.first.IsScalar() || !kv.second.IsScalar()) {
-      throw error_at(file_, kv.first, "key '" + key + "' in section '" + section_ + "': entries must be strings");
+      throw error_at(file_, kv.first, "key '" + key + "' in section '" + shown(section_) + "': entries must be strings");
     }
     try {
       out.emplace_back(kv.first.Scalar(), expand_env(kv.second.Scalar()));
     } catch (const std::invalid_argument& e) {
-      throw error_at(file_, kv.second, "key '" + key + "' in section '" + section_ + "': " + e.what());
+      throw error_at(file_, kv.second, "key '" + key + "' in section '" + shown(section_) + "': " + e.what());
     }
   }
   return out;
@@ -273,12 +276,12 @@ void NodeReader::finish() const {
   if (!node_.IsMap()) return;
   std::set<std::string> seen;
   for (const auto& kv : node_) {
-    if (!kv.first.IsScalar()) throw error_at(file_, kv.first, "keys in section '" + section_ + "' must be strings");
+    if (!kv.first.IsScalar()) throw error_at(file_, kv.first, "keys in section '" + shown(section_) + "' must be strings");
     const std::string& k = kv.first.Scalar();
     if (!seen.insert(k).second) {
-      throw error_at(file_, kv.first, "duplicate key '" + k + "' in section '" + section_ + "'");
+      throw error_at(file_, kv.first, "duplicate key '" + k + "' in section '" + shown(section_) + "'");
     }
-    if (!used_.count(k)) throw error_at(file_, kv.first, "unknown key '" + k + "' in section '" + section_ + "'");
+    if (!used_.count(k)) throw error_at(file_, kv.first, "unknown key '" + k + "' in section '" + shown(section_) + "'");
   }
 }
 
