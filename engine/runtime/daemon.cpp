@@ -1,0 +1,142 @@
+#include "engine/runtime/daemon.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <stdexcept>
+
+#include <zmq.hpp>
+
+#include "common/config/config.h"
+#include "common/event_json.h"
+#include "common/http/server.h"
+#include "common/log.h"
+#include "common/metrics.h"
+#include "common/signals.h"
+#include "common/transport/alerts.h"
+#include "common/transport/control.h"
+#include "common/transport/events.h"
+#include "engine/filter/evttypes.h"
+#include "engine/runtime/pipeline.h"
+
+namespace peregrine::engine {
+namespace {
+
+constexpr auto kPollInterval = std::chrono::milliseconds(200);
+constexpr auto kDrainTimeout = std::chrono::milliseconds(5000);
+
+std::string local_hostname() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof(buf) - 1) != 0) return "localhost";
+  return buf;
+}
+
+// Loads rules and applies the config's selection. Load errors are fatal (exit code 2 via run_main).
+void configure_rules(RuleEngine& rules, const config::EngineConfig& ec, spdlog::logger& log) {
+  auto prio = parse_priority(ec.min_priority);
+  if (!prio) throw std::runtime_error("engine.min_priority: " + prio.error().message);
+  rules.set_min_priority(*prio);
+  rules.set_rule_matching(ec.rule_matching == config::RuleMatching::kAll ? RuleMatching::kAll
+                                                                          : RuleMatching::kFirst);
+  rules.set_hostname(ec.hostname.empty() ? local_hostname() : ec.hostname);
+  auto lr = rules.load_files(ec.rules_files);
+  if (!lr.successful()) throw std::runtime_error("rules failed to load:\n" + lr.to_text());
+  for (const auto& w : lr.warnings)
+    log.warn("rules: {}:{}: {} ({})", w.item_pos.file, w.item_pos.line, w.message, w.item_name);
+  for (const auto& n : ec.rules_disable.names) rules.enable_rules(n, false);
+  for (const auto& t : ec.rules_disable.tags) rules.enable_rules_by_tag(t, false);
+  for (const auto& n : ec.rules_enable.names) rules.enable_rules(n, true);
+  for (const auto& t : ec.rules_enable.tags) rules.enable_rules_by_tag(t, true);
+  log.info("loaded {} rules from {} file(s)", rules.rules().size(), ec.rules_files.size());
+}
+
+// Demo / replay mode: events come from a JSON-lines file instead of the sensor.
+void replay_file(const std::string& path, Pipeline& pipeline, spdlog::logger& log) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("engine.replay_file: cannot open " + path);
+  Event evt;
+  std::string line;
+  size_t lineno = 0, bad = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto r = event_from_json_line(line, evt);
+    if (!r) {
+      ++bad;
+      log.warn("{}:{}: {}", path, lineno, r.error().message);
+      continue;
+    }
+    pipeline.process_event(evt);
+  }
+  log.info("replayed {} ({} lines, {} rejected)", path, lineno, bad);
+}
+
+}  // namespace
+
+int run_daemon(const std::string& config_path) {
+  auto cfg = config::load_config(config_path);
+  const auto& ec = cfg.engine;
+  setup_logging(ec.log);
+  auto log = logger("engine");
+
+  RuleEngine rules;
+  configure_rules(rules, ec, *log);
+
+  metrics::Registry reg;
+  ShutdownSignal shutdown;
+  zmq::context_t ctx(1);
+
+  transport::AlertSenderOptions aopts;
+  aopts.ack_timeout = std::chrono::milliseconds(ec.ack_timeout_ms);
+  aopts.pending_max = static_cast<size_t>(ec.pending_max);
+  transport::AlertSender sender(ctx, ec.alerts_endpoint, aopts);
+  reg.counter_callback("peregrine_engine_alerts_sent_total", "Alerts sent to the router (first transmission)", {},
+                 [&] { return sender.sent(); });
+  reg.counter_callback("peregrine_engine_alerts_resent_total", "Alerts re-sent after an ack timeout", {},
+                 [&] { return sender.resent(); });
+  reg.counter_callback("peregrine_engine_alerts_acked_total", "Alerts acknowledged by the router", {},
+                 [&] { return sender.acked(); });
+  reg.gauge_callback("peregrine_engine_alerts_unacked", "Alerts waiting for the router's acknowledgement", {},
+               [&] { return static_cast<double>(sender.unacked()); });
+
+  transport::ControlPublisher control(ctx, ec.control_endpoint);
+  auto wanted = names(rules.needed_event_types());
+  control.publish(wanted);
+  log->info("asked the sensor for {} event types", wanted.size());
+
+  Pipeline pipeline(
+      rules,
+      [&](const Alert& a, std::string&& json) {
+        return sender.submit(transport::AlertEnvelope{a.uuid, std::move(json)});
+      },
+      reg);
+  http::AdminServer admin(ec.http, reg, [] { return true; });
+  if (admin.port() != 0) log->info("admin endpoints on {}:{}", admin.host(), admin.port());
+
+  if (!ec.replay_file.empty()) {
+    replay_file(ec.replay_file, pipeline, *log);
+    shutdown.wait_for(std::chrono::hours(24 * 365 * 100));
+  } else {
+    transport::EventReceiver receiver(ctx, ec.events_endpoint);
+    zmq::message_t msg;
+    while (!shutdown.requested()) {
+      auto got = receiver.recv(msg, kPollInterval);
+      if (!got) {
+        log->error("event link failed: {}", got.error().message);
+        break;
+      }
+      if (!*got) continue;
+      auto r = pipeline.process_batch(transport::view(msg));
+      if (!r) log->warn("bad event batch: {}", r.error().message);
+    }
+  }
+
+  log->info("stopping: {} events, {} alerts; waiting for the router to acknowledge {} alerts",
+            pipeline.events(), pipeline.alerts(), sender.unacked());
+  if (!sender.flush(kDrainTimeout))
+    log->warn("{} alerts were not acknowledged by the router before shutdown", sender.unacked());
+  return 0;
+}
+
+}  // namespace peregrine::engine

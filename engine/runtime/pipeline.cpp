@@ -1,0 +1,50 @@
+#include "engine/runtime/pipeline.h"
+
+#include <nlohmann/json.hpp>
+
+#include "common/codec.h"
+#include "common/log.h"
+
+namespace peregrine::engine {
+
+Pipeline::Pipeline(RuleEngine& rules, AlertSink sink, metrics::Registry& m)
+    : rules_(rules),
+      sink_(std::move(sink)),
+      batches_(&m.counter("peregrine_engine_batches_total", "Event batches received from the sensor")),
+      events_(&m.counter("peregrine_engine_events_total", "Events evaluated")),
+      decode_errors_(&m.counter("peregrine_engine_decode_errors_total",
+                                "Batches or events rejected by the wire decoder")),
+      alerts_(&m.counter("peregrine_engine_alerts_total", "Alerts raised by rules")),
+      alerts_dropped_(&m.counter("peregrine_engine_alerts_dropped_total",
+                                 "Alerts that could not be queued for the router (pending store full)")) {}
+
+Result<void> Pipeline::process_batch(std::span<const uint8_t> batch) {
+  batches_->inc();
+  auto dec = wire::BatchDecoder::open(batch);
+  if (!dec) {
+    decode_errors_->inc();
+    return dec.error();
+  }
+  while (true) {
+    auto more = dec->next(scratch_);
+    if (!more) {
+      decode_errors_->inc();
+      return more.error();
+    }
+    if (!*more) return {};
+    process_event(scratch_);
+  }
+}
+
+void Pipeline::process_event(const Event& evt) {
+  events_->inc();
+  matches_.clear();
+  rules_.process(evt, matches_);
+  for (auto& a : matches_) {
+    alerts_->inc();
+    nlohmann::json j = a;
+    if (!sink_(a, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))) alerts_dropped_->inc();
+  }
+}
+
+}  // namespace peregrine::engine

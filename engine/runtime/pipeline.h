@@ -1,0 +1,49 @@
+// The engine's per-event path: decode a batch in place, evaluate it, hand alerts to the router link.
+//
+// Kept apart from daemon.cpp (which wires sockets, config and signals) so it can be tested and benchmarked
+// without any socket. Single-threaded: one pipeline per evaluating thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/alert.h"
+#include "common/event.h"
+#include "common/metrics.h"
+#include "common/result.h"
+#include "engine/rules/rule_engine.h"
+
+namespace peregrine::engine {
+
+/// Where alerts go. Returns false when the alert could not be queued (counted as a drop by the pipeline).
+using AlertSink = std::function<bool(const Alert& alert, std::string&& json)>;
+
+class Pipeline {
+ public:
+  Pipeline(RuleEngine& rules, AlertSink sink, metrics::Registry& metrics);
+
+  /// Decodes one wire batch and evaluates each event. A malformed batch is counted and skipped; events
+  /// decoded before the error are still evaluated.
+  Result<void> process_batch(std::span<const uint8_t> batch);
+  /// Evaluates one already-decoded event.
+  void process_event(const Event& evt);
+
+  uint64_t events() const { return events_->value(); }
+  uint64_t alerts() const { return alerts_->value(); }
+
+ private:
+  RuleEngine& rules_;
+  AlertSink sink_;
+  Event scratch_;               // reused by the decoder: no allocation in steady state
+  std::vector<Alert> matches_;  // reused per event
+  metrics::Counter* batches_;
+  metrics::Counter* events_;
+  metrics::Counter* decode_errors_;
+  metrics::Counter* alerts_;
+  metrics::Counter* alerts_dropped_;
+};
+
+}  // namespace peregrine::engine
