@@ -1,0 +1,243 @@
+/* Maps and helpers shared by every Peregrine BPF program.
+ *
+ * Each hook family is its own .bpf.c compiled separately; `bpftool gen object` links them into one object.
+ * Maps are declared __weak here so that every unit sees the same definition and the linker keeps one copy.
+ * Helpers are static inline: each program gets its own copy, which is what the verifier wants anyway.
+ */
+#ifndef PEREGRINE_BPF_PG_COMMON_H
+#define PEREGRINE_BPF_PG_COMMON_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+
+#include "event_layout.h"
+
+#define PG_AF_UNIX 1
+#define PG_AF_INET 2
+#define PG_AF_INET6 10
+#define PG_S_IFMT 00170000
+#define PG_S_IFSOCK 0140000
+#define PG_PF_KTHREAD 0x00200000
+#define PG_PR_SET_NAME 15
+
+/* x86_64 syscall numbers the sched hooks need to tell execve from execveat and clone from clone3. */
+#define PG_NR_CLONE 56
+#define PG_NR_FORK 57
+#define PG_NR_VFORK 58
+#define PG_NR_EXECVEAT 322
+#define PG_NR_CLONE3 435
+
+/* Ring buffer; user space sets max_entries from the config (MiB) before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 * 1024 * 1024);
+} pg_events SEC(".maps") __weak;
+
+/* syscall nr -> EventType (0 = not wanted). The O(1) first check of the dispatcher. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PG_SYSCALL_TABLE_SIZE);
+	__type(key, __u32);
+	__type(value, __u16);
+} pg_wanted SEC(".maps") __weak;
+
+/* EventType -> how to fill its parameter slots. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PG_EVENT_TYPE_MAX);
+	__type(key, __u32);
+	__type(value, struct pg_recipe);
+} pg_recipes SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pg_counters);
+} pg_counters SEC(".maps") __weak;
+
+struct pg_buf {
+	__u64 args[6];                 /* syscall arguments, copied from pt_regs (not sent) */
+	struct pg_event_header hdr;    /* the record starts here */
+	__u8 data[PG_SCRATCH_SIZE - sizeof(struct pg_event_header)];
+};
+
+/* Per-CPU scratch where a variable-size event is built before bpf_ringbuf_output. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pg_buf);
+} pg_scratch SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pg_settings);
+} pg_settings SEC(".maps") __weak;
+
+/* Threads of the sensor itself: their syscalls are never reported (no feedback loop). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u8);
+} pg_ignore_tids SEC(".maps") __weak;
+
+/* Path captured at syscall entry, by tid (see syscall_enter.bpf.c). */
+struct pg_enter_stash {
+	__u32 nr;
+	__u32 len;
+	char path[256];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct pg_enter_stash);
+} pg_stash SEC(".maps") __weak;
+
+static __always_inline struct pg_counters *pg__counters(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&pg_counters, &zero);
+}
+
+/* True when the current thread belongs to the sensor (or is excluded). */
+static __always_inline int pg__ignored(__u64 pid_tgid)
+{
+	__u32 zero = 0, tid = (__u32)pid_tgid;
+	struct pg_settings *s = bpf_map_lookup_elem(&pg_settings, &zero);
+	if (s && s->ignore_tgid && s->ignore_tgid == (__u32)(pid_tgid >> 32))
+		return 1;
+	return bpf_map_lookup_elem(&pg_ignore_tids, &tid) != NULL;
+}
+
+static __always_inline unsigned long pg__arg(struct pt_regs *regs, __u32 i)
+{
+	switch (i) {
+	case 0: return BPF_CORE_READ(regs, di);
+	case 1: return BPF_CORE_READ(regs, si);
+	case 2: return BPF_CORE_READ(regs, dx);
+	case 3: return BPF_CORE_READ(regs, r10);
+	case 4: return BPF_CORE_READ(regs, r8);
+	default: return BPF_CORE_READ(regs, r9);
+	}
+}
+
+static __always_inline struct pg_buf *pg__begin(__u16 type, long res, struct task_struct *task)
+{
+	__u32 zero = 0;
+	struct pg_buf *b = bpf_map_lookup_elem(&pg_scratch, &zero);
+	if (!b) {
+		struct pg_counters *c = pg__counters();
+		if (c)
+			c->drops_scratch++;
+		return NULL;
+	}
+	const struct cred *cred = BPF_CORE_READ(task, cred);
+	b->hdr.ts_boot_ns = bpf_ktime_get_boot_ns();
+	b->hdr.res = res;
+	b->hdr.type = type;
+	b->hdr.cpu = (__u16)bpf_get_smp_processor_id();
+	b->hdr.tid = BPF_CORE_READ(task, pid);
+	b->hdr.pid = BPF_CORE_READ(task, tgid);
+	b->hdr.ppid = BPF_CORE_READ(task, real_parent, tgid);
+	b->hdr.uid = BPF_CORE_READ(cred, uid.val);
+	b->hdr.gid = BPF_CORE_READ(cred, gid.val);
+	b->hdr.euid = BPF_CORE_READ(cred, euid.val);
+	b->hdr.egid = BPF_CORE_READ(cred, egid.val);
+	b->hdr.flags = 0;
+	BPF_CORE_READ_STR_INTO(&b->hdr.comm, task, comm);
+#pragma unroll
+	for (int i = 0; i < PG_MAX_SLOTS; i++)
+		b->hdr.param_len[i] = PG_PARAM_ABSENT;
+	return b;
+}
+
+/* Every put returns the new payload offset; an offset past PG_MAX_EVENT_SIZE makes the event oversize. */
+static __always_inline __u32 pg__put_u64(struct pg_buf *b, __u32 off, __u32 slot, __u64 v)
+{
+	if (off > PG_MAX_EVENT_SIZE || slot >= PG_MAX_SLOTS)
+		return off;
+	__builtin_memcpy(&b->data[off & PG_PAYLOAD_MASK], &v, sizeof(v));
+	b->hdr.param_len[slot] = sizeof(v);
+	return off + sizeof(v);
+}
+
+static __always_inline __u32 pg__put_str(struct pg_buf *b, __u32 off, __u32 slot, const void *p, int user)
+{
+	if (!p || off > PG_MAX_EVENT_SIZE || slot >= PG_MAX_SLOTS)
+		return off;
+	void *dst = &b->data[off & PG_PAYLOAD_MASK];
+	long n = user ? bpf_probe_read_user_str(dst, PG_MAX_STR, p) : bpf_probe_read_kernel_str(dst, PG_MAX_STR, p);
+	if (n <= 0)
+		return off;
+	b->hdr.param_len[slot] = (__u16)(n - 1);  /* drop the NUL */
+	return off + (__u32)(n - 1);
+}
+
+static __always_inline __u32 pg__put_bytes(struct pg_buf *b, __u32 off, __u32 slot, const void *p, __u32 len,
+					   int user)
+{
+	if (!p || off > PG_MAX_EVENT_SIZE || slot >= PG_MAX_SLOTS)
+		return off;
+	if (len > PG_MAX_STR)
+		len = PG_MAX_STR;
+	void *dst = &b->data[off & PG_PAYLOAD_MASK];
+	long err = user ? bpf_probe_read_user(dst, len & (PG_MAX_STR * 2 - 1), p)
+			: bpf_probe_read_kernel(dst, len & (PG_MAX_STR * 2 - 1), p);
+	if (err)
+		return off;
+	b->hdr.param_len[slot] = (__u16)len;
+	return off + len;
+}
+
+static __always_inline __u8 pg__category_of(__u16 type, __u8 recipe_category)
+{
+	if (type >= PG_TYPE_EXECVE && type <= PG_TYPE_PROCEXIT)
+		return PG_CAT_PROC;
+	return recipe_category < PG_CAT_COUNT ? recipe_category : PG_CAT_OTHER;
+}
+
+static __always_inline void pg__submit(struct pg_buf *b, __u32 off, __u8 category)
+{
+	struct pg_counters *c = pg__counters();
+	if (c)
+		c->events++;
+	__u64 size = sizeof(struct pg_event_header) + (__u64)off;
+	if (size >= PG_MAX_EVENT_SIZE) {
+		if (c)
+			c->drops_oversize++;
+		return;
+	}
+	/* clang may drop a C-level mask it can prove redundant; the verifier still needs to see one. */
+	asm volatile("%[s] &= 0x3fff" : [s] "+r"(size));  /* == PG_MAX_EVENT_SIZE - 1 */
+	b->hdr.len = (__u32)size;
+	if (bpf_ringbuf_output(&pg_events, &b->hdr, size, 0) != 0 && c) {
+		if (category >= PG_CAT_COUNT)
+			category = PG_CAT_OTHER;
+		c->drops_ring_full[category]++;
+	}
+}
+
+/* The struct file behind `fd` in `task`'s fd table, or NULL. */
+static __always_inline struct file *pg__fd_file(struct task_struct *task, long fd)
+{
+	if (fd < 0)
+		return NULL;
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+#endif /* PEREGRINE_BPF_PG_COMMON_H */

@@ -1,0 +1,77 @@
+// RAII owner of the loaded BPF programs, their maps and the ring buffer.
+//
+// Load-time failures are reported as one Error naming the cause (not root, no BTF, verifier rejection with the
+// tail of libbpf's log). Optional hooks (sys_enter stash, sched_process_fork) that fail to attach give a
+// warning and the rest keeps working. Not thread-safe except where noted: one consumer thread polls.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "bpf/event_layout.h"
+#include "common/event_types.h"
+#include "common/result.h"
+
+struct peregrine_bpf;
+struct ring_buffer;
+
+namespace peregrine::sensor {
+
+struct ProbeOptions {
+  uint32_t ring_buffer_mib = 8;   // rounded up to a power of two
+  bool enter_hook = true;         // TOCTOU-safe copy of open* paths at syscall entry
+  uint32_t ignore_tgid = 0;       // the sensor's own process (0 = report everything)
+  std::string btf_path = "/sys/kernel/btf/vmlinux";
+};
+
+struct KernelCounters {
+  uint64_t events = 0;
+  std::array<uint64_t, PG_CAT_COUNT> ring_full{};
+  uint64_t oversize = 0;
+  uint64_t scratch = 0;
+  uint64_t drops() const;
+};
+
+/// Name of a drop category as exported in metrics ("proc", "file", "net", "close", "other").
+std::string_view drop_category_name(int category);
+
+class BpfProbe {
+ public:
+  using RecordHandler = std::function<void(std::span<const uint8_t>)>;
+
+  /// Check privileges and BTF, load, fill the recipe table, attach. `on_record` runs inside poll().
+  static Result<std::unique_ptr<BpfProbe>> open(const ProbeOptions& opts, RecordHandler on_record);
+  ~BpfProbe();
+  BpfProbe(const BpfProbe&) = delete;
+  BpfProbe& operator=(const BpfProbe&) = delete;
+
+  /// Make exactly these event types reach user space (the caller adds the state set). Safe from any thread.
+  Result<void> set_wanted(std::span<const EventType> types);
+  /// Never report syscalls of this thread (the sensor's own threads). Safe from any thread.
+  Result<void> ignore_tid(uint32_t tid);
+  /// Consume ring-buffer records for up to timeout_ms; returns records consumed or an error.
+  Result<int> poll(int timeout_ms);
+  /// Sum of the per-CPU counters. Safe from any thread.
+  KernelCounters counters() const;
+  /// Hooks that are attached ("sys_exit", "sched_process_exec", ...).
+  const std::vector<std::string>& attached() const { return attached_; }
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+ private:
+  BpfProbe() = default;
+  Result<void> load(const ProbeOptions& opts);
+  Result<void> attach(const ProbeOptions& opts);
+  static int on_sample(void* ctx, void* data, size_t size);
+
+  peregrine_bpf* skel_ = nullptr;
+  ring_buffer* rb_ = nullptr;
+  RecordHandler on_record_;
+  std::vector<std::string> attached_, warnings_;
+};
+
+}  // namespace peregrine::sensor

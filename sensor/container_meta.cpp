@@ -1,0 +1,127 @@
+#include "sensor/container_meta.h"
+
+#include <curl/curl.h>
+
+#include <nlohmann/json.hpp>
+
+namespace peregrine::sensor {
+namespace {
+
+struct CurlDeleter {
+  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+};
+using CurlPtr = std::unique_ptr<CURL, CurlDeleter>;
+
+size_t append_body(char* data, size_t size, size_t n, void* user) {
+  auto* body = static_cast<std::string*>(user);
+  if (body->size() > (4u << 20)) return 0;  // an inspect body is a few KiB; refuse runaway answers
+  body->append(data, size * n);
+  return size * n;
+}
+
+}  // namespace
+
+void split_image(std::string_view image, std::string& repository, std::string& tag) {
+  size_t at = image.find('@');
+  if (at != std::string_view::npos) image = image.substr(0, at);
+  size_t slash = image.rfind('/');
+  size_t colon = image.rfind(':');
+  if (colon != std::string_view::npos && (slash == std::string_view::npos || colon > slash)) {
+    repository = std::string(image.substr(0, colon));
+    tag = std::string(image.substr(colon + 1));
+  } else {
+    repository = std::string(image);
+    tag = "latest";
+  }
+}
+
+Result<ContainerMeta> parse_docker_inspect(std::string_view json) {
+  auto j = nlohmann::json::parse(json, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return make_error("docker inspect: not a JSON object");
+  ContainerMeta m;
+  std::string name = j.value("Name", "");
+  if (!name.empty() && name.front() == '/') name.erase(0, 1);
+  m.name = name;
+  if (auto c = j.find("Config"); c != j.end() && c->is_object()) m.image = c->value("Image", "");
+  if (m.image.empty()) m.image = j.value("Image", "");
+  split_image(m.image, m.image_repository, m.image_tag);
+  if (auto h = j.find("HostConfig"); h != j.end() && h->is_object())
+    m.privileged = h->value("Privileged", false) ? 1 : 0;
+  if (auto ms = j.find("Mounts"); ms != j.end() && ms->is_array()) {
+    for (const auto& mt : *ms) {
+      if (!mt.is_object()) continue;
+      m.mounts.push_back(mt.value("Source", "") + ":" + mt.value("Destination", "") + ":" + mt.value("Mode", "") +
+                         ":" + (mt.value("RW", false) ? "true" : "false") + ":" + mt.value("Propagation", ""));
+    }
+  }
+  return m;
+}
+
+ContainerMetadata::ContainerMetadata(std::string socket_path, size_t max_pending, size_t max_cached)
+    : socket_path_(std::move(socket_path)), max_pending_(max_pending), max_cached_(max_cached) {
+  if (!socket_path_.empty()) worker_ = std::thread([this] { run(); });
+}
+
+ContainerMetadata::~ContainerMetadata() {
+  {
+    std::lock_guard lk(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+std::shared_ptr<const ContainerMeta> ContainerMetadata::lookup(const std::string& id) {
+  if (socket_path_.empty() || id.empty() || id == "host") return nullptr;
+  std::lock_guard lk(mu_);
+  auto it = cache_.find(id);
+  if (it != cache_.end()) return it->second;
+  if (pending_.size() >= max_pending_ || cache_.size() >= max_cached_) {
+    ++queue_drops_;  // retried on a later event for the same id
+    return nullptr;
+  }
+  cache_.emplace(id, nullptr);
+  pending_.push_back(id);
+  cv_.notify_one();
+  return nullptr;
+}
+
+Result<ContainerMeta> ContainerMetadata::fetch(const std::string& id) {
+  CurlPtr curl(curl_easy_init());
+  if (!curl) return make_error("curl_easy_init failed");
+  std::string body;
+  const std::string url = "http://localhost/containers/" + id + "/json";
+  curl_easy_setopt(curl.get(), CURLOPT_UNIX_SOCKET_PATH, socket_path_.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, 2000L);
+  curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, append_body);
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &body);
+  CURLcode rc = curl_easy_perform(curl.get());
+  if (rc != CURLE_OK) return make_error(std::string("docker API: ") + curl_easy_strerror(rc));
+  long status = 0;
+  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
+  if (status != 200) return make_error("docker API: HTTP " + std::to_string(status));
+  return parse_docker_inspect(body);
+}
+
+void ContainerMetadata::run() {
+  std::unique_lock lk(mu_);
+  while (true) {
+    cv_.wait(lk, [this] { return stop_ || !pending_.empty(); });
+    if (stop_) return;
+    std::string id = std::move(pending_.front());
+    pending_.pop_front();
+    lk.unlock();
+    auto meta = fetch(id);
+    lk.lock();
+    if (meta.ok()) {
+      cache_[id] = std::make_shared<const ContainerMeta>(std::move(meta).value());
+      ++fetched_;
+    } else {
+      ++failed_;  // the nullptr entry stays: no retry storm against a runtime that is down
+    }
+  }
+}
+
+}  // namespace peregrine::sensor

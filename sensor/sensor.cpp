@@ -1,0 +1,164 @@
+#include "sensor/sensor.h"
+
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "sensor/proc_fs.h"
+#include "sensor/syscall_table.h"
+
+namespace peregrine::sensor {
+namespace {
+
+std::shared_ptr<spdlog::logger> logger() {
+  static auto log = [] {
+    auto l = spdlog::get("sensor");
+    return l ? l : spdlog::stderr_color_mt("sensor");
+  }();
+  return log;
+}
+
+uint64_t mono_ns() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+          .count());
+}
+
+}  // namespace
+
+Sensor::Sensor(SensorOptions opts, EventSink& sink)
+    : opts_(std::move(opts)), sink_(sink), procs_(opts_.proc_table_max, opts_.fd_table_max_per_proc) {}
+
+Result<std::unique_ptr<Sensor>> Sensor::create(SensorOptions opts, EventSink& sink) {
+  std::unique_ptr<Sensor> s(new Sensor(std::move(opts), sink));
+  const uint64_t boot = boot_epoch_ns();
+  if (s->opts_.seed_from_proc) s->stats_.seeded = seed_proc_table(s->procs_, s->opts_.builder.proc_root, boot);
+  s->stats_.procs = s->procs_.size();
+  if (!s->opts_.docker_socket.empty())
+    s->containers_ = std::make_unique<ContainerMetadata>(s->opts_.docker_socket);
+  s->builder_ = std::make_unique<EventBuilder>(s->opts_.builder, s->procs_, s->users_, s->containers_.get(), boot);
+  Sensor* raw = s.get();
+  auto probe = BpfProbe::open(s->opts_.probe, [raw](std::span<const uint8_t> rec) { raw->on_record(rec); });
+  if (!probe) return probe.error();
+  s->probe_ = std::move(probe).value();
+  for (const auto& w : s->probe_->warnings()) logger()->warn("{}", w);
+  if (auto r = s->select({}); !r) return r.error();
+  return s;
+}
+
+Sensor::~Sensor() { stop(); }
+
+Result<void> Sensor::select(std::span<const EventType> types) {
+  std::vector<EventType> fwd(types.begin(), types.end());
+  if (fwd.empty()) fwd = supported_event_types();
+  uint64_t m0 = 0, m1 = 0;
+  std::vector<EventType> wanted;
+  for (auto t : fwd) {
+    auto i = static_cast<uint32_t>(t);
+    if (i < 64) m0 |= 1ull << i; else if (i < 128) m1 |= 1ull << (i - 64);
+    wanted.push_back(t);
+  }
+  for (auto t : supported_event_types())
+    if (is_state_type(t)) wanted.push_back(t);
+  forward_mask_[0].store(m0);
+  forward_mask_[1].store(m1);
+  return probe_->set_wanted(wanted);
+}
+
+bool Sensor::forwarded(EventType t) const {
+  auto i = static_cast<uint32_t>(t);
+  if (i < 64) return (forward_mask_[0].load(std::memory_order_relaxed) >> i) & 1;
+  if (i < 128) return (forward_mask_[1].load(std::memory_order_relaxed) >> (i - 64)) & 1;
+  return false;
+}
+
+void Sensor::start() {
+  if (thread_.joinable()) return;
+  stop_ = false;
+  thread_ = std::thread([this] { run(); });
+}
+
+void Sensor::stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void Sensor::on_record(std::span<const uint8_t> rec) {
+  if (!builder_->build(rec, event_)) return;
+  if (forwarded(event_.type)) {
+    sink_.on_event(event_);
+    forwarded_.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    state_only_.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void Sensor::run() {
+  // The consumer's own syscalls (/proc reads for unknown processes) must not feed back into the ring.
+  if (auto r = probe_->ignore_tid(static_cast<uint32_t>(::syscall(SYS_gettid))); !r)
+    logger()->warn("{}", r.error().message);
+  next_report_ns_ = mono_ns() + uint64_t{opts_.drop_stats_interval_s} * 1000000000ull;
+  while (!stop_.load(std::memory_order_relaxed)) {
+    auto n = probe_->poll(opts_.poll_timeout_ms);
+    if (!n) {
+      logger()->error("{}", n.error().message);
+      break;
+    }
+    if (*n == 0) {
+      sink_.on_idle();
+      publish_stats();
+    }
+    if (mono_ns() >= next_report_ns_) {
+      report_drops();
+      next_report_ns_ = mono_ns() + uint64_t{opts_.drop_stats_interval_s} * 1000000000ull;
+    }
+  }
+  // Drain what is already in the ring so a clean stop loses nothing that was produced before it.
+  (void)probe_->poll(0);
+  sink_.on_idle();
+  publish_stats();
+}
+
+void Sensor::publish_stats() {
+  std::lock_guard lk(stats_mu_);
+  stats_.builder = builder_->stats();
+  stats_.procs = procs_.size();
+  stats_.procs_evicted = procs_.evicted();
+  stats_.procs_refused = procs_.refused();
+}
+
+void Sensor::report_drops() {
+  DropReport r;
+  r.total = probe_->counters();
+  r.events = r.total.events - last_counters_.events;
+  r.drops = r.total.drops() - last_counters_.drops();
+  r.ratio = r.events == 0 ? 0.0 : static_cast<double>(r.drops) / static_cast<double>(r.events);
+  r.over_threshold = r.drops > 0 && r.ratio > opts_.drop_alert_ratio;
+  last_counters_ = r.total;
+  if (r.over_threshold) {
+    logger()->warn("kernel dropped {} of {} events ({:.1f}%) in the last {} s; process/fd state may be stale",
+                   r.drops, r.events, r.ratio * 100.0, opts_.drop_stats_interval_s);
+    std::lock_guard lk(stats_mu_);
+    ++stats_.drop_alerts;
+  }
+  sink_.on_drop_report(r);
+}
+
+SensorStats Sensor::stats() const {
+  SensorStats s;
+  {
+    std::lock_guard lk(stats_mu_);
+    s = stats_;
+  }
+  // Table and builder figures are copied by the consumer thread when it goes idle (publish_stats).
+  s.kernel = probe_->counters();
+  s.forwarded = forwarded_.load(std::memory_order_relaxed);
+  s.state_only = state_only_.load(std::memory_order_relaxed);
+  return s;
+}
+
+}  // namespace peregrine::sensor

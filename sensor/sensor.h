@@ -1,0 +1,109 @@
+// The sensor library: BPF probe + process/fd state + event building, delivering Events to an EventSink.
+//
+// Threads: start() runs one consumer thread that polls the ring buffer, builds each Event and hands it to the
+// sink (on that thread, synchronously; the sink must not block). select() and stats() are safe from any thread.
+// The container metadata worker is the only other thread.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <thread>
+
+#include "common/event.h"
+#include "common/result.h"
+#include "sensor/bpf_probe.h"
+#include "sensor/event_builder.h"
+
+namespace peregrine::sensor {
+
+/// Drop accounting over one interval (kernel ring-full / oversize drops vs events seen).
+struct DropReport {
+  uint64_t events = 0;       // delta over the interval
+  uint64_t drops = 0;        // delta over the interval
+  double ratio = 0;          // drops / events
+  KernelCounters total;      // cumulative
+  bool over_threshold = false;
+};
+
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  /// Every built event that passes the engine's selection. Runs on the consumer thread; must not block.
+  virtual void on_event(const Event& ev) = 0;
+  /// The consumer found the ring empty (a chance to flush a partial batch).
+  virtual void on_idle() {}
+  /// Once per drop_stats_interval_s.
+  virtual void on_drop_report(const DropReport&) {}
+};
+
+struct SensorOptions {
+  ProbeOptions probe;
+  BuilderOptions builder;
+  size_t proc_table_max = 32768;
+  size_t fd_table_max_per_proc = 1024;
+  std::string docker_socket = "/var/run/docker.sock";  // empty = no container metadata
+  bool seed_from_proc = true;
+  double drop_alert_ratio = 0.1;
+  uint32_t drop_stats_interval_s = 1;
+  int poll_timeout_ms = 5;
+};
+
+struct SensorStats {
+  KernelCounters kernel;
+  BuilderStats builder;
+  uint64_t forwarded = 0;        // events given to the sink
+  uint64_t state_only = 0;       // state-set events used for tables but not selected by the engine
+  uint64_t drop_alerts = 0;      // intervals over drop_alert_ratio
+  size_t procs = 0;
+  uint64_t procs_evicted = 0;
+  uint64_t procs_refused = 0;
+  size_t seeded = 0;
+};
+
+class Sensor {
+ public:
+  /// Loads and attaches the BPF programs and seeds the process table. Errors name the cause.
+  static Result<std::unique_ptr<Sensor>> create(SensorOptions opts, EventSink& sink);
+  ~Sensor();
+  Sensor(const Sensor&) = delete;
+  Sensor& operator=(const Sensor&) = delete;
+
+  /// Event types the engine wants (empty = all supported). The kernel also traces the state set.
+  Result<void> select(std::span<const EventType> types);
+  void start();
+  void stop();
+  SensorStats stats() const;
+  const BpfProbe& probe() const { return *probe_; }
+
+ private:
+  explicit Sensor(SensorOptions opts, EventSink& sink);
+  void run();
+  void on_record(std::span<const uint8_t> rec);
+  void report_drops();
+  void publish_stats();
+  bool forwarded(EventType t) const;
+
+  SensorOptions opts_;
+  EventSink& sink_;
+  ProcTable procs_;
+  UserDb users_;
+  std::unique_ptr<ContainerMetadata> containers_;
+  std::unique_ptr<EventBuilder> builder_;
+  std::unique_ptr<BpfProbe> probe_;
+  Event event_;  // reused for every record
+  std::array<std::atomic<uint64_t>, 2> forward_mask_{};
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> forwarded_{0}, state_only_{0};
+  std::thread thread_;
+  mutable std::mutex stats_mu_;
+  SensorStats stats_;
+  KernelCounters last_counters_;
+  uint64_t next_report_ns_ = 0;
+};
+
+}  // namespace peregrine::sensor
