@@ -204,7 +204,9 @@ Result<uint64_t> parse_rfc3339_ns(std::string_view s) {
   if (pos + 1 != s.size() || s[pos] != 'Z') return bad("expected 'Z' (UTC) at the end");
   const auto days = static_cast<uint64_t>(days_from_civil(y, mo, d));
   const uint64_t secs = days * 86400 + h * 3600ull + mi * 60ull + se;
-  if (secs > UINT64_MAX / 1'000'000'000ull - 1) return bad("out of range for epoch nanoseconds");
+  constexpr uint64_t kMaxSecs = UINT64_MAX / 1'000'000'000ull;
+  if (secs > kMaxSecs || (secs == kMaxSecs && nanos > UINT64_MAX % 1'000'000'000ull))
+    return bad("out of range for epoch nanoseconds");
   return secs * 1'000'000'000ull + nanos;
 }
 
