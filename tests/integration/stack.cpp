@@ -1,0 +1,66 @@
+#include "tests/integration/stack.h"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace peregrine::testing {
+namespace {
+
+std::string indent(const std::string& lines) {
+  std::istringstream in(lines);
+  std::string l, out;
+  while (std::getline(in, l)) out += "  " + l + "\n";
+  return out;
+}
+
+}  // namespace
+
+std::string write_stack_config(const TempDir& dir, const StackPorts& p, const std::string& rules_file,
+                               const std::string& engine_extra, const std::string& router_extra) {
+  auto d = dir.path().string();
+  std::ostringstream y;
+  y << "sensor:\n"
+    << "  http: {listen: 127.0.0.1:" << p.sensor << "}\n"
+    << "  events_endpoint: ipc://" << d << "/events.sock\n"
+    << "  control_endpoint: ipc://" << d << "/control.sock\n"
+    << "  docker_socket: \"\"\n"
+    << "engine:\n"
+    << "  http: {listen: 127.0.0.1:" << p.engine << "}\n"
+    << "  events_endpoint: ipc://" << d << "/events.sock\n"
+    << "  control_endpoint: ipc://" << d << "/control.sock\n"
+    << "  alerts_endpoint: ipc://" << d << "/alerts.sock\n"
+    << "  rules_files: [" << rules_file << "]\n"
+    << indent(engine_extra)
+    << "router:\n"
+    << "  http: {listen: 127.0.0.1:" << p.router << "}\n"
+    << "  alerts_endpoint: ipc://" << d << "/alerts.sock\n"
+    << "  http_input: {listen: 127.0.0.1:" << p.intake << "}\n"
+    << "  queue: {dir: " << d << "/queue}\n"
+    << "  outputs:\n"
+    << "    - type: file\n"
+    << "      name: alerts\n"
+    << "      path: " << d << "/alerts.jsonl\n"
+    << indent(router_extra);
+  auto path = dir / "peregrine.yaml";
+  std::ofstream(path) << y.str();
+  return path.string();
+}
+
+bool has_promtool() { return std::ifstream("/usr/bin/promtool").good(); }
+
+std::string promtool_check(const std::string& metrics_text) {
+  TempDir dir;
+  auto in = dir / "metrics.txt";
+  std::ofstream(in) << metrics_text;
+  auto cmd = "/usr/bin/promtool check metrics < " + in.string() + " 2>&1";
+  FILE* f = popen(cmd.c_str(), "r");
+  if (!f) return "popen failed";
+  std::string out;
+  char buf[512];
+  while (fgets(buf, sizeof(buf), f)) out += buf;
+  int rc = pclose(f);
+  return rc == 0 ? "" : (out.empty() ? "promtool failed" : out);
+}
+
+}  // namespace peregrine::testing

@@ -1,0 +1,24 @@
+// A Peregrine stack for integration tests: one config file in a temp dir, ipc endpoints, free admin ports.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "tests/integration/harness.h"
+
+namespace peregrine::testing {
+
+struct StackPorts {
+  int sensor = free_port(), engine = free_port(), router = free_port(), intake = free_port();
+};
+
+/// Writes <dir>/peregrine.yaml wiring sensor, engine and router over ipc sockets in `dir`.
+/// `engine_extra` / `router_extra` are YAML lines appended (indented) to those sections.
+std::string write_stack_config(const TempDir& dir, const StackPorts& ports, const std::string& rules_file,
+                               const std::string& engine_extra = "", const std::string& router_extra = "");
+
+/// promtool's verdict on a metrics text: "" when it passes (or promtool is missing: see has_promtool()).
+std::string promtool_check(const std::string& metrics_text);
+bool has_promtool();
+
+}  // namespace peregrine::testing
