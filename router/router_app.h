@@ -1,0 +1,97 @@
+// The router as a library: owns the durable queue, dedup window, intakes (ZeroMQ from the engine, HTTP from
+// Falco), one delivery worker per output, and the admin server. main.cpp only loads config and calls this.
+//
+// Start order matters: workers register their cursors before any intake opens, so a new output sees every
+// alert accepted from then on. Stop order: intakes first (nothing new is acknowledged), then workers drain
+// until the queue is delivered or the drain deadline passes, then the dedup snapshot and a final fsync.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "common/config/config.h"
+#include "common/http/server.h"
+#include "common/metrics.h"
+#include "common/result.h"
+#include "common/transport/alerts.h"
+#include "outputs/output.h"
+#include "outputs/registry.h"
+#include "router/dedup/dedup_window.h"
+#include "router/delivery/dead_letter.h"
+#include "router/delivery/delivery_worker.h"
+#include "router/intake/http_intake.h"
+#include "router/intake/intake_pipeline.h"
+#include "router/queue/durable_queue.h"
+
+namespace peregrine::router {
+
+struct RouterAppOptions {
+  uint64_t queue_max_bytes = 1ull << 30;  // disk budget of the queue (not yet a config key)
+  std::chrono::milliseconds drain_timeout{10'000};
+  /// Extra outputs built by the caller (tests); they are driven exactly like configured ones.
+  std::vector<std::unique_ptr<outputs::Output>> extra_outputs;
+};
+
+class RouterApp {
+ public:
+  /// Load time: opens and recovers the queue, rebuilds the dedup window, builds every output (config errors
+  /// come back with file:line:col). Nothing listens yet.
+  static Result<std::unique_ptr<RouterApp>> create(const config::RouterConfig& cfg, RouterAppOptions opts = {});
+  ~RouterApp();
+  RouterApp(const RouterApp&) = delete;
+  RouterApp& operator=(const RouterApp&) = delete;
+
+  /// Starts workers, then the ZeroMQ receiver, the HTTP intake and the admin server. Throws
+  /// std::runtime_error when an address cannot be bound (load time).
+  void start();
+  /// Graceful stop (idempotent); returns true when every output was fully drained.
+  bool stop();
+
+  /// Actual addresses (after start; useful with port 0).
+  std::string alerts_endpoint() const;
+  int http_intake_port() const;
+  int admin_port() const;
+
+  metrics::Registry& metrics() { return metrics_; }
+  const IntakePipeline& intake() const { return *pipeline_; }
+  const DurableQueue& queue() const { return *queue_; }
+  const std::vector<std::unique_ptr<DeliveryWorker>>& workers() const { return workers_; }
+  bool healthy() const;
+
+ private:
+  RouterApp(config::RouterConfig cfg, RouterAppOptions opts);
+  void register_metrics();
+  void housekeeping();
+  bool on_engine_batch(std::vector<transport::AlertEnvelope>& batch);
+
+  config::RouterConfig cfg_;
+  RouterAppOptions opts_;
+  metrics::Registry metrics_;
+  std::unique_ptr<DurableQueue> queue_;
+  std::unique_ptr<DedupWindow> window_;
+  std::unique_ptr<DeadLetterFile> dead_letter_;
+  std::unique_ptr<IntakePipeline> pipeline_;
+  std::vector<std::unique_ptr<outputs::Output>> outputs_;
+  std::vector<std::unique_ptr<DeliveryWorker>> workers_;
+  zmq::context_t zmq_;
+  std::unique_ptr<transport::AlertReceiver> receiver_;
+  std::unique_ptr<HttpIntake> http_intake_;
+  std::unique_ptr<http::AdminServer> admin_;
+  std::thread housekeeper_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool started_ = false;
+  bool stopped_ = false;
+};
+
+/// Maps the config's fsync mode and sizes onto queue options.
+QueueOptions queue_options_from(const config::QueueConfig& q, uint64_t max_bytes);
+
+}  // namespace peregrine::router

@@ -1,0 +1,60 @@
+// RouterApp::register_metrics: every counter is read at scrape time from the component that owns it, so the
+// hot paths only bump their own atomics. Labels stay low-cardinality: output name only.
+#include "router/router_app.h"
+
+namespace peregrine::router {
+
+void RouterApp::register_metrics() {
+  auto& m = metrics_;
+  auto* p = pipeline_.get();
+  m.counter_callback("peregrine_router_intake_accepted_total", "Alerts durably queued", {}, [p] { return p->accepted(); });
+  m.counter_callback("peregrine_router_intake_duplicates_total", "Alerts dropped as already queued (same uuid)", {},
+                     [p] { return p->duplicates(); });
+  m.counter_callback("peregrine_router_intake_invalid_total", "Engine alerts that failed validation (dead-lettered)",
+                     {}, [p] { return p->invalid(); });
+  m.counter_callback("peregrine_router_intake_rejected_total",
+                     "Alerts refused because the durable append failed (queue full or I/O)", {},
+                     [p] { return p->rejected(); });
+
+  auto* q = queue_.get();
+  m.gauge_callback("peregrine_router_queue_bytes", "Bytes of queue segments on disk", {},
+                   [q] { return static_cast<double>(q->stats().bytes_on_disk); });
+  m.gauge_callback("peregrine_router_queue_budget_bytes", "Disk budget of the queue", {},
+                   [q] { return static_cast<double>(q->options().max_bytes); });
+  m.gauge_callback("peregrine_router_queue_segments", "Queue segment files", {},
+                   [q] { return static_cast<double>(q->stats().segments); });
+  m.counter_callback("peregrine_router_queue_appended_total", "Records appended to the queue", {},
+                     [q] { return q->stats().appended; });
+  m.counter_callback("peregrine_router_queue_rejected_full_total", "Records refused by the disk budget", {},
+                     [q] { return q->stats().rejected_full; });
+  m.counter_callback("peregrine_router_queue_truncated_tail_total", "Partial records cut off at recovery", {},
+                     [q] { return q->stats().truncated_tail; });
+  m.counter_callback("peregrine_router_queue_corrupt_records_total", "Corrupt records skipped", {},
+                     [q] { return q->stats().corrupt_records; });
+  m.counter_callback("peregrine_router_queue_reclaimed_segments_total", "Segments deleted after delivery", {},
+                     [q] { return q->stats().reclaimed_segments; });
+  m.counter_callback("peregrine_router_queue_fsyncs_total", "fdatasync calls on queue segments", {},
+                     [q] { return q->stats().fsyncs; });
+  auto* d = dead_letter_.get();
+  m.counter_callback("peregrine_router_dead_letters_total", "Entries written to the dead-letter file", {},
+                     [d] { return d->written(); });
+
+  for (const auto& w : workers_) {
+    const DeliveryWorker* wp = w.get();
+    const metrics::Labels l{{"output", w->name()}};
+    m.counter_callback("peregrine_router_output_delivered_total", "Alerts delivered per output", l,
+                       [wp] { return wp->stats().delivered.load(); });
+    m.counter_callback("peregrine_router_output_retried_total", "Alert re-sends after retryable failures", l,
+                       [wp] { return wp->stats().retried.load(); });
+    m.counter_callback("peregrine_router_output_failed_total", "Alerts dead-lettered per output", l,
+                       [wp] { return wp->stats().failed.load(); });
+    m.counter_callback("peregrine_router_output_filtered_total", "Alerts skipped by the output's filter", l,
+                       [wp] { return wp->stats().filtered.load(); });
+    m.counter_callback("peregrine_router_output_send_errors_total", "Failed send/flush calls", l,
+                       [wp] { return wp->stats().send_errors.load(); });
+    m.gauge_callback("peregrine_router_output_lag", "Queued alerts not yet delivered by this output", l,
+                     [wp] { return static_cast<double>(wp->lag()); });
+  }
+}
+
+}  // namespace peregrine::router
