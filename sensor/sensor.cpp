@@ -5,22 +5,14 @@
 
 #include <chrono>
 
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
-
+#include "common/log.h"
 #include "sensor/proc_fs.h"
 #include "sensor/syscall_table.h"
 
 namespace peregrine::sensor {
 namespace {
 
-std::shared_ptr<spdlog::logger> logger() {
-  static auto log = [] {
-    auto l = spdlog::get("sensor");
-    return l ? l : spdlog::stderr_color_mt("sensor");
-  }();
-  return log;
-}
+std::shared_ptr<spdlog::logger> logger() { return peregrine::logger("sensor"); }
 
 uint64_t mono_ns() {
   return static_cast<uint64_t>(

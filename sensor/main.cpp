@@ -1,0 +1,143 @@
+// peregrine-sensor: parse flags, load config, run the sensor until SIGINT/SIGTERM.
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include <zmq.hpp>
+
+#include "common/app.h"
+#include "common/config/config.h"
+#include "common/http/server.h"
+#include "common/log.h"
+#include "common/metrics.h"
+#include "common/signals.h"
+#include "common/transport/control.h"
+#include "common/transport/events.h"
+#include "sensor/publisher.h"
+#include "sensor/sensor.h"
+#include "sensor/syscall_table.h"
+
+namespace ps = peregrine::sensor;
+
+namespace {
+
+ps::SensorOptions sensor_options(const peregrine::config::SensorConfig& c) {
+  ps::SensorOptions o;
+  o.probe.ring_buffer_mib = static_cast<uint32_t>(c.ring_buffer_mib);
+  o.probe.ignore_tgid = static_cast<uint32_t>(::getpid());
+  o.builder.max_ancestors = static_cast<size_t>(c.max_ancestors);
+  o.proc_table_max = static_cast<size_t>(c.proc_table_max);
+  o.fd_table_max_per_proc = static_cast<size_t>(c.fd_table_max_per_proc);
+  o.docker_socket = c.docker_socket;
+  o.drop_alert_ratio = c.drop_alert_ratio;
+  o.drop_stats_interval_s = static_cast<uint32_t>(c.drop_stats_interval_s);
+  o.poll_timeout_ms = std::max<int>(1, static_cast<int>(c.batch_max_delay_us / 1000));
+  return o;
+}
+
+// The publisher plus drop-alert metrics: what the binary hands to the sensor library.
+class MeteredPublisher : public ps::BatchPublisher {
+ public:
+  MeteredPublisher(ps::PublisherOptions o, SendFn send, peregrine::metrics::Registry& reg)
+      : BatchPublisher(o, std::move(send)),
+        drop_alerts_(reg.counter("peregrine_sensor_drop_alerts_total",
+                                 "Intervals whose kernel drop ratio exceeded drop_alert_ratio")),
+        ratio_(reg.gauge("peregrine_sensor_drop_ratio", "Kernel drop ratio over the last interval")) {}
+  void on_drop_report(const ps::DropReport& r) override {
+    ratio_.set(r.ratio);
+    if (r.over_threshold) drop_alerts_.inc();
+  }
+
+ private:
+  peregrine::metrics::Counter& drop_alerts_;
+  peregrine::metrics::Gauge& ratio_;
+};
+
+void register_metrics(peregrine::metrics::Registry& reg, ps::Sensor& s, MeteredPublisher& pub,
+                      peregrine::transport::EventSender& sender) {
+  reg.counter_callback("peregrine_sensor_events_total", "Events the kernel side tried to emit (drops included)", {},
+                       [&s] { return s.probe().counters().events; });
+  for (int c = 0; c < PG_CAT_COUNT; ++c) {
+    std::string cat(ps::drop_category_name(c));
+    reg.counter_callback("peregrine_sensor_drops_total", "Events dropped, by category", {{"category", cat}},
+                         [&s, c] { return s.probe().counters().ring_full[static_cast<size_t>(c)]; });
+  }
+  reg.counter_callback("peregrine_sensor_drops_total", "Events dropped, by category", {{"category", "oversize"}},
+                       [&s] { return s.probe().counters().oversize; });
+  reg.counter_callback("peregrine_sensor_drops_total", "Events dropped, by category", {{"category", "scratch"}},
+                       [&s] { return s.probe().counters().scratch; });
+  reg.counter_callback("peregrine_sensor_drops_total", "Events dropped, by category", {{"category", "queue"}},
+                       [&pub] { return pub.events_dropped_queue(); });
+  reg.counter_callback("peregrine_sensor_drops_total", "Events dropped, by category", {{"category", "send"}},
+                       [&pub] { return pub.events_dropped_send(); });
+  reg.counter_callback("peregrine_sensor_events_published_total", "Events sent to the engine", {},
+                       [&pub] { return pub.events_sent(); });
+  reg.counter_callback("peregrine_sensor_batches_sent_total", "Batches sent on the events link", {},
+                       [&sender] { return sender.sent(); });
+  reg.gauge_callback("peregrine_sensor_queue_depth", "Batches waiting for the publisher thread", {},
+                     [&pub] { return static_cast<double>(pub.queue_depth()); });
+}
+
+std::vector<peregrine::EventType> to_types(const std::vector<std::string>& names) {
+  std::vector<peregrine::EventType> out;
+  for (const auto& n : names) {
+    auto t = peregrine::event_type_from_name(n);
+    if (!t || !ps::syscall_row(*t)) {
+      if (!t || *t != peregrine::EventType::kProcexit) {
+        peregrine::logger("sensor")->warn("engine selected '{}', which the sensor cannot produce; ignored", n);
+        continue;
+      }
+    }
+    out.push_back(*t);
+  }
+  return out;
+}
+
+int run(const std::string& config_path) {
+  const auto cfg = peregrine::config::load_config(config_path).sensor;
+  peregrine::setup_logging(cfg.log);
+  auto log = peregrine::logger("sensor");
+  peregrine::ShutdownSignal shutdown;
+  peregrine::metrics::Registry registry;
+  zmq::context_t ctx(1);
+  peregrine::transport::EventSender sender(ctx, cfg.events_endpoint, {static_cast<int>(cfg.send_hwm)});
+  peregrine::transport::ControlListener control(ctx, cfg.control_endpoint);
+
+  ps::PublisherOptions po{static_cast<size_t>(cfg.batch_max_bytes), static_cast<uint64_t>(cfg.batch_max_delay_us),
+                          static_cast<size_t>(cfg.queue_capacity)};
+  MeteredPublisher publisher(po, [&sender](std::span<const uint8_t> b) { return sender.try_send(b); }, registry);
+  auto sensor = ps::Sensor::create(sensor_options(cfg), publisher);
+  if (!sensor) {
+    std::fprintf(stderr, "peregrine-sensor: cannot start: %s\n", sensor.error().message.c_str());
+    return 1;
+  }
+  auto& s = *sensor.value();
+  register_metrics(registry, s, publisher, sender);
+  peregrine::http::AdminServer admin(cfg.http, registry, [] { return true; });
+  std::string hooks;
+  for (const auto& h : s.probe().attached()) hooks += (hooks.empty() ? "" : ",") + h;
+  log->info("sensor running: hooks [{}], events on {}, control on {}, {} processes seeded", hooks, sender.endpoint(),
+            control.endpoint(), s.stats().seeded);
+  s.start();
+  while (!shutdown.wait_for(std::chrono::milliseconds(100))) {
+    if (auto msg = control.poll()) {
+      auto types = to_types(msg->event_types);
+      if (auto r = s.select(types); !r) log->warn("cannot apply the engine's selection: {}", r.error().message);
+      else log->info("engine selection generation {}: {} event types", msg->generation,
+                     msg->event_types.empty() ? std::string("all") : std::to_string(types.size()));
+    }
+  }
+  log->info("shutting down");
+  s.stop();
+  publisher.stop();
+  auto st = s.stats();
+  log->info("kernel events {}, kernel drops {}, published {}, queue drops {}, send drops {}", st.kernel.events,
+            st.kernel.drops(), publisher.events_sent(), publisher.events_dropped_queue(),
+            publisher.events_dropped_send());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return peregrine::run_main(argc, argv, "sensor", run); }
