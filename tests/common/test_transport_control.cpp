@@ -1,0 +1,131 @@
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "common/transport/control.h"
+
+using namespace peregrine::transport;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Waits on a condition with a deadline (1 ms polling granularity; never a fixed sleep).
+bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 10s) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() >= deadline) return pred();
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
+// Re-binding a port that a just-closed socket held can fail for a moment while ZeroMQ finishes closing it.
+std::unique_ptr<ControlListener> bind_listener(zmq::context_t& ctx, const std::string& ep) {
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  for (;;) {
+    try {
+      return std::make_unique<ControlListener>(ctx, ep);
+    } catch (const TransportError&) {
+      if (std::chrono::steady_clock::now() >= deadline) throw;
+      std::this_thread::sleep_for(5ms);
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("control: JSON round trip and validation") {
+  ControlMessage m{{"execve", "openat"}, 42};
+  std::string wire = encode_control(m);
+  CHECK(wire == R"({"event_types":["execve","openat"],"generation":42,"version":1})");
+  auto back = decode_control(wire);
+  REQUIRE(back.ok());
+  CHECK(*back == m);
+  CHECK_FALSE(decode_control("not json").ok());
+  CHECK_FALSE(decode_control("[]").ok());
+  CHECK_FALSE(decode_control(R"({"event_types":[],"generation":1,"version":2})").ok());
+  CHECK_FALSE(decode_control(R"({"event_types":[1],"generation":1,"version":1})").ok());
+  CHECK_FALSE(decode_control(R"({"generation":1,"version":1})").ok());
+  auto all = decode_control(R"({"event_types":[],"generation":3,"version":1})");
+  REQUIRE(all.ok());
+  CHECK(all->event_types.empty());  // empty = all event types
+}
+
+TEST_CASE("control: the listener receives the selection; re-sends of the same selection are not repeated") {
+  zmq::context_t ctx;
+  ControlListener listener(ctx, "tcp://127.0.0.1:0");
+  ControlPublisher publisher(ctx, listener.endpoint(), ControlOptions{20ms});
+  CHECK(publisher.current().generation == 0);
+  CHECK_FALSE(listener.poll(0ms).has_value());
+  publisher.publish({"execve"});
+  auto m = listener.poll(10s);
+  REQUIRE(m.has_value());
+  CHECK(m->event_types == std::vector<std::string>{"execve"});
+  CHECK(m->generation == 1);
+  // Periodic re-sends keep arriving but are the same state.
+  uint64_t before = listener.received();
+  CHECK(wait_until([&] {
+    CHECK_FALSE(listener.poll(1ms).has_value());
+    return listener.received() >= before + 3;
+  }));
+  publisher.publish({"execve", "connect"});
+  auto m2 = listener.poll(10s);
+  REQUIRE(m2.has_value());
+  CHECK(m2->generation == 2);
+  CHECK(m2->event_types.size() == 2);
+  CHECK(publisher.sent() >= 4);
+}
+
+TEST_CASE("control: a restarted sensor learns the selection from the reconnect, not the periodic timer") {
+  zmq::context_t ctx;
+  auto listener = std::make_unique<ControlListener>(ctx, "tcp://127.0.0.1:0");
+  const std::string ep = listener->endpoint();
+  ControlPublisher publisher(ctx, ep, ControlOptions{std::chrono::hours(1)});
+  publisher.publish({"openat"});
+  auto m = listener->poll(10s);
+  REQUIRE(m.has_value());
+  CHECK(m->event_types == std::vector<std::string>{"openat"});
+  CHECK(wait_until([&] { return publisher.connects() >= 1; }));
+  listener.reset();  // the sensor goes away
+  listener = bind_listener(ctx, ep);
+  auto again = listener->poll(15s);
+  REQUIRE(again.has_value());
+  CHECK(again->event_types == std::vector<std::string>{"openat"});
+  CHECK(again->generation == 1);
+  CHECK(publisher.connects() >= 2);
+}
+
+TEST_CASE("control: a selection published before the sensor starts is delivered when it starts") {
+  zmq::context_t ctx;
+  std::string ep;
+  {
+    ControlListener probe(ctx, "tcp://127.0.0.1:0");  // find a free port, then release it
+    ep = probe.endpoint();
+  }
+  ControlPublisher publisher(ctx, ep, ControlOptions{std::chrono::hours(1)});
+  publisher.publish({});
+  auto listener = bind_listener(ctx, ep);
+  auto m = listener->poll(15s);
+  REQUIRE(m.has_value());
+  CHECK(m->event_types.empty());
+  CHECK(m->generation == 1);
+}
+
+TEST_CASE("control: invalid messages are counted and ignored") {
+  zmq::context_t ctx;
+  ControlListener listener(ctx, "inproc://control-invalid");
+  zmq::socket_t raw(ctx, zmq::socket_type::push);
+  raw.connect("inproc://control-invalid");
+  raw.send(zmq::str_buffer("{oops"), zmq::send_flags::none);
+  CHECK(wait_until([&] {
+    (void)listener.poll(1ms);
+    return listener.invalid() == 1;
+  }));
+  std::string good = encode_control(ControlMessage{{"execve"}, 9});
+  raw.send(zmq::buffer(good), zmq::send_flags::none);
+  auto m = listener.poll(10s);
+  REQUIRE(m.has_value());
+  CHECK(m->generation == 9);
+}
