@@ -87,10 +87,12 @@ bool RouterApp::on_engine_batch(std::vector<transport::AlertEnvelope>& batch) {
   for (auto& e : batch) raw.push_back(RawAlert{std::move(e.uuid), std::move(e.json)});
   auto r = pipeline_->accept_raw(raw);
   if (!r) {
-    // Not acknowledged: the engine keeps the alerts and re-sends them.
-    logger("router")->warn("refusing engine batch of {}: {}", raw.size(), r.error().message);
+    // Not acknowledged: the engine keeps the alerts and re-sends them. Warn once per episode (counted always).
+    if (!refusing_.exchange(true))
+      logger("router")->warn("refusing engine alerts until the queue accepts again: {}", r.error().message);
     return false;
   }
+  if (refusing_.exchange(false)) logger("router")->info("queue accepts engine alerts again");
   return true;
 }
 

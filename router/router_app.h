@@ -6,6 +6,7 @@
 // until the queue is delivered or the drain deadline passes, then the dedup snapshot and a final fsync.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -87,6 +88,7 @@ class RouterApp {
   std::thread housekeeper_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
+  std::atomic<bool> refusing_{false};  // engine batches currently refused (for warn-once logging)
   bool started_ = false;
   bool stopped_ = false;
 };
