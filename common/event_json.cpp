@@ -180,7 +180,9 @@ Result<void> event_from_json(const nlohmann::json& j, Event& out) {
   const auto t = j.find("type");
   if (t == j.end()) return field_error("type", "missing");
   if (!t->is_string()) return field_error("type", "expected string");
-  const auto type = event_type_from_name(t->get<std::string>());
+  // event_type_from_name() leaves out "unknown"; the JSON form accepts it so that every Event round-trips.
+  auto type = event_type_from_name(t->get<std::string>());
+  if (!type && t->get<std::string>() == event_spec(EventType::kUnknown).name) type = EventType::kUnknown;
   if (!type) return field_error("type", "unknown event type '" + t->get<std::string>() + "'");
   out = Event{};
   out.type = *type;
