@@ -1,4 +1,5 @@
 // evt.* (and syscall.type): the event itself — type, number, time, return value and typed parameters.
+#include <cstdio>
 #include <ctime>
 
 #include "engine/fields/simple.h"
@@ -37,8 +38,8 @@ void format_time(uint64_t ns, const char* fmt, bool frac, ExtractSlot& s) {
   }
   fields::set_buf(s);
 }
-// evt.time is an absolute time: compared as a number, rendered "HH:MM:SS.nnnnnnnnn" (UTC).
-void ex_time(const Event& e, const FieldArg&, ExtractSlot& s) { fields::set_num(s, e.ts_ns); }
+// evt.time is text, as in libs: "HH:MM:SS.nnnnnnnnn" (UTC). evt.rawtime is the number.
+void ex_time(const Event& e, const FieldArg&, ExtractSlot& s) { format_time(e.ts_ns, "%H:%M:%S", true, s); }
 void ex_time_s(const Event& e, const FieldArg&, ExtractSlot& s) { format_time(e.ts_ns, "%H:%M:%S", false, s); }
 void ex_time_iso(const Event& e, const FieldArg&, ExtractSlot& s) {
   format_time(e.ts_ns, "%Y-%m-%dT%H:%M:%S", true, s);
@@ -208,7 +209,7 @@ constexpr FieldDef kDefs[] = {
     {"evt.source", FieldType::kString, 0, "event source: syscall or k8s_audit", ex_source},
     {"evt.category", FieldType::kString, 0, "event category: file, net, process, system, plugin or other",
      ex_category},
-    {"evt.time", FieldType::kAbsTime, 0, "event timestamp; renders as HH:MM:SS.nnnnnnnnn (UTC)", ex_time},
+    {"evt.time", FieldType::kString, 0, "event time of day as HH:MM:SS.nnnnnnnnn (UTC)", ex_time},
     {"evt.time.s", FieldType::kString, 0, "event timestamp as HH:MM:SS (UTC)", ex_time_s},
     {"evt.time.iso8601", FieldType::kString, 0, "event timestamp as YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ", ex_time_iso},
     {"evt.datetime", FieldType::kString, 0, "event timestamp as YYYY-MM-DD HH:MM:SS.nnnnnnnnn (UTC)", ex_datetime},

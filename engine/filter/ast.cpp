@@ -31,6 +31,36 @@ void append_arg(const Ast& a, std::string& out) {
   out += ']';
 }
 
+void print(const Ast& a, std::string& out);
+
+bool is_number_text(std::string_view s) {
+  size_t i = (!s.empty() && (s[0] == '+' || s[0] == '-')) ? 1 : 0;
+  if (i >= s.size()) return false;
+  for (; i < s.size(); ++i)
+    if (s[i] < '0' || s[i] > '9') return false;
+  return true;
+}
+
+// Transformer arguments: literals must be quoted (bare strings are not arguments) unless they are numbers.
+void print_arg(const Ast& a, std::string& out) {
+  if (a.kind == AstKind::kValue) {
+    std::string q = quote_value(a.text);
+    if (q == a.text && !is_number_text(a.text)) q = "\"" + a.text + "\"";
+    out += q;
+    return;
+  }
+  if (a.kind == AstKind::kList) {
+    out += '(';
+    for (size_t i = 0; i < a.children.size(); ++i) {
+      if (i) out += ", ";
+      print_arg(*a.children[i], out);
+    }
+    out += ')';
+    return;
+  }
+  print(a, out);
+}
+
 void print(const Ast& a, std::string& out) {
   switch (a.kind) {
     case AstKind::kAnd:
@@ -44,8 +74,15 @@ void print(const Ast& a, std::string& out) {
       return;
     }
     case AstKind::kNot:
-      out += "not ";
-      print(*a.children[0], out);
+      // "not not x" would re-parse as x: keep a nested not explicit.
+      if (a.children[0]->kind == AstKind::kNot) {
+        out += "not (";
+        print(*a.children[0], out);
+        out += ')';
+      } else {
+        out += "not ";
+        print(*a.children[0], out);
+      }
       return;
     case AstKind::kCheck:
       print(*a.children[0], out);
@@ -72,7 +109,7 @@ void print(const Ast& a, std::string& out) {
       out += '(';
       for (size_t i = 0; i < a.children.size(); ++i) {
         if (i) out += ", ";
-        print(*a.children[i], out);
+        print_arg(*a.children[i], out);
       }
       out += ')';
       append_arg(a, out);
