@@ -1,5 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -74,12 +79,23 @@ std::unique_ptr<AlertReceiver> bind_receiver(zmq::context_t& ctx, const std::str
   }
 }
 
-std::string free_tcp_endpoint(zmq::context_t& ctx) {
-  zmq::socket_t s(ctx, zmq::socket_type::router);
-  s.set(zmq::sockopt::linger, 0);
-  s.bind("tcp://127.0.0.1:*");
-  return s.get(zmq::sockopt::last_endpoint);
+// A port nobody listens on, below the kernel's ephemeral range (a retried connect() towards an ephemeral
+// port can end up connected to itself). Probed with a plain socket, whose close() is synchronous, unlike a
+// ZeroMQ socket's.
+int free_low_port() {
+  for (int port = 20000 + (::getpid() % 10000);; ++port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(fd);
+    if (ok) return port;
+  }
 }
+
+std::string free_tcp_endpoint(zmq::context_t&) { return "tcp://127.0.0.1:" + std::to_string(free_low_port()); }
 
 }  // namespace
 

@@ -1,5 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <memory>
 #include <thread>
@@ -31,6 +36,22 @@ std::unique_ptr<ControlListener> bind_listener(zmq::context_t& ctx, const std::s
       if (std::chrono::steady_clock::now() >= deadline) throw;
       std::this_thread::sleep_for(5ms);
     }
+  }
+}
+
+// A port nobody listens on, below the kernel's ephemeral range (a retried connect() towards an ephemeral
+// port can end up connected to itself). Probed with a plain socket, whose close() is synchronous, unlike a
+// ZeroMQ socket's.
+int free_low_port() {
+  for (int port = 20000 + (::getpid() % 10000);; ++port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(fd);
+    if (ok) return port;
   }
 }
 
@@ -99,11 +120,7 @@ TEST_CASE("control: a restarted sensor learns the selection from the reconnect, 
 
 TEST_CASE("control: a selection published before the sensor starts is delivered when it starts") {
   zmq::context_t ctx;
-  std::string ep;
-  {
-    ControlListener probe(ctx, "tcp://127.0.0.1:0");  // find a free port, then release it
-    ep = probe.endpoint();
-  }
+  std::string ep = "tcp://127.0.0.1:" + std::to_string(free_low_port());
   ControlPublisher publisher(ctx, ep, ControlOptions{std::chrono::hours(1)});
   publisher.publish({});
   auto listener = bind_listener(ctx, ep);
