@@ -134,6 +134,9 @@ class RuleCompiler {
   void add_compile_warnings(const std::vector<Diagnostic>& warnings, const RuleInfo& rule, const std::string& text) {
     for (const auto& w : warnings) {
       auto code = load_code_from_name(w.code).value_or(LoadCode::kCompileCondition);
+      // Falco warns about `<NA>` comparisons only for ka.* / jevt.* fields, which exist only for k8s_audit
+      // rules; the filter compiler warns for every field, so syscall rules drop the warning here.
+      if (code == LoadCode::kUnsafeNaCheck && rule.source != kSourceK8sAudit) continue;
       LoadDiagnostic d = make_diagnostic(code, w.message, rule.ctx);
       d.condition = text;
       auto [l, c] = line_column(text, w.offset);
