@@ -81,8 +81,8 @@ SendResult FileOutput::send(const Payload& payload) {
     }
   }
   if (auto w = write_all(fd_.get(), payload.body, config_.path); !w) {
-    // The file may now end in a partial line; a retry appends the whole batch again after it, so reopen
-    // (re-reading the size) and let the retry policy decide.
+    // Cut a partial batch off (best effort) so a retry never leaves half a JSON line in the file.
+    (void)!::ftruncate(fd_.get(), static_cast<off_t>(size_));
     fd_.reset();
     r.failure = SendFailure{SendFailure::Kind::kIo, 0, std::nullopt, w.error().message};
     return r;

@@ -36,6 +36,7 @@ size_t DedupWindow::size() const {
 }
 
 Result<void> DedupWindow::save(const std::filesystem::path& file) const {
+  std::lock_guard save_lk(save_mu_);
   std::string body;
   {
     std::lock_guard lk(mu_);

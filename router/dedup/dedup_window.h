@@ -39,6 +39,7 @@ class DedupWindow {
 
   size_t capacity_;
   mutable std::mutex mu_;
+  mutable std::mutex save_mu_;  // two workers may reclaim at once; one snapshot writer at a time
   std::deque<std::string> order_;
   std::unordered_set<std::string> set_;
 };

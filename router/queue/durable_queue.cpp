@@ -343,6 +343,9 @@ Result<uint64_t> DurableQueue::register_cursor(const std::string& name) {
     auto v = read_cursor_file(p);
     if (!v) return v.error();
     pos = std::min(*v, next_seq_);
+  } else if (auto w = write_cursor_file(name, pos); !w) {
+    // Persisted now, not at the first delivery: else a restart before that would skip what came in between.
+    return w.error();
   }
   cursors_[name] = pos;
   return pos;

@@ -271,3 +271,80 @@ TEST_CASE("fsync policy parsing") {
   CHECK(*parse_fsync_policy("none") == FsyncPolicy::kNone);
   CHECK_FALSE(parse_fsync_policy("sometimes").ok());
 }
+
+TEST_CASE("a new cursor is persisted at registration, so a restart does not skip what arrived before delivery") {
+  TempDir t;
+  {
+    auto q = must_open(small_options(t.path()));
+    REQUIRE(q->append(payloads(2, "before")).ok());
+    REQUIRE(*q->register_cursor("late") == 2);
+    REQUIRE(q->append(payloads(3, "pending")).ok());
+    // crash here: nothing delivered, no commit
+  }
+  auto q = must_open(small_options(t.path()));
+  auto c = q->register_cursor("late");
+  REQUIRE(c.ok());
+  CHECK(*c == 2);
+  auto recs = q->read(*c, 10, 1 << 20);
+  REQUIRE(recs.ok());
+  CHECK(recs->size() == 3);
+}
+
+TEST_CASE("fsync policies: batch syncs every append, interval only when due, none never") {
+  TempDir t;
+  auto o = small_options(t.path() / "batch");
+  auto qb = must_open(o);
+  for (int i = 0; i < 3; ++i) REQUIRE(qb->append(payloads(1, "b")).ok());
+  CHECK(qb->stats().fsyncs == 3);
+
+  o = small_options(t.path() / "interval");
+  o.fsync = FsyncPolicy::kInterval;
+  o.fsync_interval = std::chrono::hours(1);
+  auto qi = must_open(o);
+  for (int i = 0; i < 3; ++i) REQUIRE(qi->append(payloads(1, "i")).ok());
+  CHECK(qi->stats().fsyncs == 0);
+  REQUIRE(qi->sync_if_due().ok());
+  CHECK(qi->stats().fsyncs == 0);  // not due yet
+  REQUIRE(qi->sync().ok());
+  CHECK(qi->stats().fsyncs == 1);
+  REQUIRE(qi->sync().ok());
+  CHECK(qi->stats().fsyncs == 1);  // nothing new to sync
+
+  o = small_options(t.path() / "none");
+  o.fsync = FsyncPolicy::kNone;
+  auto qn = must_open(o);
+  REQUIRE(qn->append(payloads(3, "n")).ok());
+  REQUIRE(qn->sync_if_due().ok());
+  CHECK(qn->stats().fsyncs == 0);
+}
+
+TEST_CASE("sequence numbers never go back below a persisted cursor, even if segments were deleted by hand") {
+  TempDir t;
+  {
+    auto q = must_open(small_options(t.path()));
+    REQUIRE(q->register_cursor("out").ok());
+    REQUIRE(q->append(payloads(5, "x")).ok());
+    REQUIRE(q->commit_cursor("out", 5).ok());
+  }
+  for (const auto& f : segment_files(t.path())) fs::remove(f);
+  auto q = must_open(small_options(t.path()));
+  CHECK(q->next_seq() == 5);
+  REQUIRE(*q->register_cursor("out") == 5);
+  REQUIRE(q->append(payloads(1, "new")).ok());
+  auto recs = q->read(5, 10, 1 << 20);
+  REQUIRE(recs.ok());
+  REQUIRE(recs->size() == 1);
+  CHECK(recs->front().payload == "new0");
+}
+
+TEST_CASE("open rejects nonsense options") {
+  TempDir t;
+  QueueOptions o = small_options(t.path());
+  o.segment_bytes = 10;
+  CHECK_FALSE(DurableQueue::open(o).ok());
+  o = small_options(t.path());
+  o.max_bytes = 100;
+  CHECK_FALSE(DurableQueue::open(o).ok());
+  o.dir.clear();
+  CHECK_FALSE(DurableQueue::open(o).ok());
+}
