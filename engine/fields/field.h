@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <span>
 #include <string>
@@ -74,7 +75,7 @@ struct ExtractSlot {
   const void* owner = nullptr;   // extractor that filled it (slots are shared by id; the owner check is the guard)
   ExtractedValue value;
   std::string buf;
-  std::vector<std::string> strs; // list storage (entries reused; see nstrs)
+  std::deque<std::string> strs;  // list storage (entries reused; see nstrs); a deque so views stay valid as it grows
   size_t nstrs = 0;
   std::vector<std::string_view> views;
   /// Appends an owned string to the list storage and returns a reference to it, reusing capacity.

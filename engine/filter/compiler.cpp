@@ -418,8 +418,9 @@ NodePtr Compiler::compile_val(const Ast& a, ExPtr lhs, const OperandInfo& linfo)
   const Ast& rfield = rhs.text == "val" ? *rhs.children[0] : rhs;
   r = operand(rfield, &rinfo);
   if (!r) return std::make_unique<ConstNode>(false);
-  for (const FieldInfo* f : {linfo.field, rinfo.field}) {
-    if (f && f->has(kFieldNoRhs) && rhs.text == "val")
+  if (const FieldInfo* f = rinfo.field; f && f->has(kFieldNoRhs) && rhs.text == "val") {
+    // proc.aname[N] names one value and is fine; proc.aname (any ancestor), fd.ip, evt.arg ... are not.
+    if (!f->has(kFieldAnyWithoutArg) || !rfield.has_arg)
       fail("field '" + f->name + "' cannot be used in a field-to-field comparison (val())", rhs.offset);
   }
   FieldType lt = lhs->type(), rt = r->type();
