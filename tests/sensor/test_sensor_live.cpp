@@ -1,0 +1,314 @@
+// Loads the real BPF programs, performs syscalls and checks the Events the sensor library produced.
+// Needs root (or CAP_BPF+CAP_PERFMON) and kernel BTF; otherwise every test prints why and skips.
+#include <doctest/doctest.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <signal.h>
+#include <thread>
+
+#include "sensor/sensor.h"
+
+using namespace peregrine;
+using namespace peregrine::sensor;
+using namespace std::chrono_literals;
+
+namespace {
+
+bool can_run() {
+  if (::geteuid() != 0) {
+    MESSAGE("skipped: loading BPF programs needs root");
+    return false;
+  }
+  if (!std::filesystem::exists("/sys/kernel/btf/vmlinux")) {
+    MESSAGE("skipped: no kernel BTF at /sys/kernel/btf/vmlinux");
+    return false;
+  }
+  return true;
+}
+
+// Keeps events of this process and its children; waits on conditions with a deadline.
+class Collector : public EventSink {
+ public:
+  void on_event(const Event& ev) override {
+    const uint32_t self = static_cast<uint32_t>(::getpid());
+    if (ev.proc.pid != self && ev.proc.ppid != self) return;
+    std::lock_guard lk(mu_);
+    events_.push_back(ev);
+    cv_.notify_all();
+  }
+  /// The first kept event matching `pred`, waiting up to `timeout`.
+  std::optional<Event> wait_for(const std::function<bool(const Event&)>& pred, std::chrono::seconds timeout = 10s) {
+    std::unique_lock lk(mu_);
+    std::optional<Event> found;
+    cv_.wait_for(lk, timeout, [&] {
+      for (const auto& e : events_)
+        if (pred(e)) {
+          found = e;
+          return true;
+        }
+      return false;
+    });
+    return found;
+  }
+  size_t count(const std::function<bool(const Event&)>& pred) {
+    std::lock_guard lk(mu_);
+    return static_cast<size_t>(std::count_if(events_.begin(), events_.end(), pred));
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Event> events_;
+};
+
+struct Live {
+  Collector sink;
+  std::unique_ptr<Sensor> sensor;
+  Live() {
+    SensorOptions o;
+    o.docker_socket.clear();
+    o.probe.ring_buffer_mib = 16;
+    auto s = Sensor::create(o, sink);
+    REQUIRE_MESSAGE(s.ok(), (s.ok() ? std::string() : s.error().message));
+    sensor = std::move(s).value();
+    sensor->start();
+  }
+  ~Live() { sensor->stop(); }
+};
+
+std::string self_exe() { return std::filesystem::read_symlink("/proc/self/exe").string(); }
+std::string self_comm() {
+  std::ifstream in("/proc/self/comm");
+  std::string c;
+  std::getline(in, c);
+  return c;
+}
+uint32_t self_pid() { return static_cast<uint32_t>(::getpid()); }
+
+// Forks a child that runs `fn` and exits with its result; returns the child's pid (already reaped).
+pid_t run_child(const std::function<int()>& fn) {
+  pid_t c = ::fork();
+  if (c == 0) _exit(fn());
+  int status = 0;
+  ::waitpid(c, &status, 0);
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("open of /etc/shadow: openat event with fd, path, process and user context") {
+  if (!can_run()) return;
+  Live live;
+  int fd = ::openat(AT_FDCWD, "/etc/../etc/shadow", O_RDONLY);
+  REQUIRE(fd >= 0);
+  const uint32_t tid = static_cast<uint32_t>(::syscall(SYS_gettid));
+  auto ev = live.sink.wait_for([&](const Event& e) {
+    return e.type == EventType::kOpenat && e.fd.name == "/etc/shadow" && e.proc.pid == self_pid();
+  });
+  ::close(fd);
+  REQUIRE(ev.has_value());
+  CHECK(ev->res == fd);
+  CHECK(ev->fd.num == fd);
+  CHECK(ev->fd.nameraw == "/etc/../etc/shadow");
+  CHECK(ev->fd.typechar == 'f');
+  CHECK(ev->params[2].str == "/etc/../etc/shadow");
+  CHECK((ev->params[3].num & O_ACCMODE) == O_RDONLY);
+  CHECK(ev->proc.tid == tid);
+  CHECK(ev->proc.comm == self_comm());
+  CHECK(ev->proc.exepath == self_exe());
+  CHECK(ev->proc.uid == 0);
+  CHECK(ev->proc.user_name == "root");
+  CHECK(ev->container.id == "host");
+  CHECK(ev->num > 0);
+  // The close that follows is reported with the fd's name from the fd table.
+  auto cl = live.sink.wait_for([&](const Event& e) {
+    return e.type == EventType::kClose && e.proc.pid == self_pid() && e.fd.num == fd && e.fd.name == "/etc/shadow";
+  });
+  CHECK(cl.has_value());
+}
+
+TEST_CASE("execve from a forked child: exec event with exepath, args, parent chain; then procexit") {
+  if (!can_run()) return;
+  Live live;
+  const char* bin = std::filesystem::exists("/usr/bin/true") ? "/usr/bin/true" : "/bin/true";
+  pid_t child = run_child([&] {
+    char* const argv[] = {const_cast<char*>("true"), const_cast<char*>("--peregrine-marker"), nullptr};
+    ::execv(bin, argv);
+    return 127;
+  });
+  auto ev = live.sink.wait_for([&](const Event& e) {
+    return e.type == EventType::kExecve && e.proc.pid == static_cast<uint32_t>(child);
+  });
+  REQUIRE(ev.has_value());
+  CHECK(ev->res == 0);
+  CHECK(ev->proc.comm == "true");
+  CHECK(ev->proc.exe == "true");
+  CHECK(ev->proc.exepath == bin);
+  CHECK(ev->proc.args == std::vector<std::string>{"--peregrine-marker"});
+  CHECK(ev->params[3].str == bin);
+  CHECK(ev->proc.ppid == self_pid());
+  REQUIRE_FALSE(ev->proc.ancestors.empty());
+  CHECK(ev->proc.ancestors[0].pid == self_pid());
+  CHECK(ev->proc.ancestors[0].comm == self_comm());
+  CHECK(ev->proc.ancestors[0].exepath == self_exe());
+  CHECK(ev->proc.cwd == std::filesystem::current_path().string());
+  CHECK(ev->container.id == "host");
+  auto fork_ev = live.sink.wait_for([&](const Event& e) {
+    return (e.type == EventType::kClone || e.type == EventType::kClone3 || e.type == EventType::kFork ||
+            e.type == EventType::kVfork) && e.proc.pid == static_cast<uint32_t>(child);
+  });
+  CHECK(fork_ev.has_value());
+  auto exit_ev = live.sink.wait_for([&](const Event& e) {
+    return e.type == EventType::kProcexit && e.proc.pid == static_cast<uint32_t>(child);
+  });
+  REQUIRE(exit_ev.has_value());
+  CHECK(exit_ev->proc.comm == "true");
+}
+
+TEST_CASE("connect to a loopback listener: tuple from the kernel socket, then accept on the server side") {
+  if (!can_run()) return;
+  Live live;
+  int srv = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(srv, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0);
+  REQUIRE(::listen(srv, 4) == 0);
+  socklen_t len = sizeof(sa);
+  ::getsockname(srv, reinterpret_cast<sockaddr*>(&sa), &len);
+  const uint16_t port = ntohs(sa.sin_port);
+  int cli = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(::connect(cli, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0);
+  sockaddr_in local{};
+  len = sizeof(local);
+  ::getsockname(cli, reinterpret_cast<sockaddr*>(&local), &len);
+  int acc = ::accept(srv, nullptr, nullptr);
+  REQUIRE(acc >= 0);
+  const std::string tuple =
+      "127.0.0.1:" + std::to_string(ntohs(local.sin_port)) + "->127.0.0.1:" + std::to_string(port);
+  auto ev = live.sink.wait_for([&](const Event& e) {
+    return e.type == EventType::kConnect && e.proc.pid == self_pid() && e.fd.num == cli;
+  });
+  REQUIRE(ev.has_value());
+  CHECK(ev->res == 0);
+  CHECK(ev->fd.name == tuple);
+  CHECK(ev->params[1].str == tuple);
+  CHECK(ev->fd.typechar == '4');
+  CHECK(ev->fd.sock.remote_port == port);
+  CHECK(ev->fd.sock.l4proto == IPPROTO_TCP);
+  auto a = live.sink.wait_for([&](const Event& e) {
+    return (e.type == EventType::kAccept || e.type == EventType::kAccept4) && e.proc.pid == self_pid() &&
+           e.fd.num == acc;
+  });
+  REQUIRE(a.has_value());
+  CHECK(a->fd.name == tuple);  // client->server
+  CHECK(a->fd.sock.is_server);
+  ::close(acc);
+  ::close(cli);
+  ::close(srv);
+}
+
+TEST_CASE("ptrace attach to a child: request and target pid") {
+  if (!can_run()) return;
+  Live live;
+  pid_t child = ::fork();
+  if (child == 0) {
+    while (true) ::pause();
+  }
+  REQUIRE(::ptrace(PTRACE_ATTACH, child, nullptr, nullptr) == 0);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  auto ev = live.sink.wait_for([&](const Event& e) {
+    return e.type == EventType::kPtrace && e.proc.pid == self_pid() && e.params[1].num == PTRACE_ATTACH;
+  });
+  ::kill(child, SIGKILL);
+  ::waitpid(child, &status, 0);
+  REQUIRE(ev.has_value());
+  CHECK(ev->res == 0);
+  CHECK(static_cast<pid_t>(ev->params[2].num) == child);
+}
+
+TEST_CASE("fileless exec from a memfd: exe_from_memfd and the memfd_create fd") {
+  if (!can_run()) return;
+  Live live;
+  const char* bin = std::filesystem::exists("/usr/bin/true") ? "/usr/bin/true" : "/bin/true";
+  int mfd = static_cast<int>(::syscall(SYS_memfd_create, "pg-fileless", 0));
+  REQUIRE(mfd >= 0);
+  {
+    std::ifstream in(bin, std::ios::binary);
+    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    REQUIRE(::write(mfd, content.data(), content.size()) == static_cast<ssize_t>(content.size()));
+  }
+  pid_t child = run_child([&] {
+    char* const argv[] = {const_cast<char*>("fileless"), nullptr};
+    char* const envp[] = {nullptr};
+    ::fexecve(mfd, argv, envp);
+    return 127;
+  });
+  auto mc = live.sink.wait_for([&](const Event& e) {
+    return e.type == EventType::kMemfdCreate && e.proc.pid == self_pid() && e.fd.num == mfd;
+  });
+  REQUIRE(mc.has_value());
+  CHECK(mc->fd.typechar == 'm');
+  CHECK(mc->params[1].str == "pg-fileless");
+  auto ev = live.sink.wait_for([&](const Event& e) {
+    return (e.type == EventType::kExecve || e.type == EventType::kExecveat) &&
+           e.proc.pid == static_cast<uint32_t>(child);
+  });
+  ::close(mfd);
+  REQUIRE(ev.has_value());
+  CHECK(ev->proc.exe_from_memfd);
+  CHECK(ev->proc.exe == "fileless");
+}
+
+TEST_CASE("the engine's selection filters in the kernel; state-set events still update the tables") {
+  if (!can_run()) return;
+  Live live;
+  const EventType only[] = {EventType::kMkdirat, EventType::kMkdir};
+  REQUIRE(live.sensor->select(only).ok());
+  auto dir = std::filesystem::temp_directory_path() / ("pg-sel-" + std::to_string(::getpid()));
+  int fd = ::open("/etc/hostname", O_RDONLY);  // not selected: must not reach the sink
+  REQUIRE(::mkdir(dir.c_str(), 0700) == 0);
+  auto ev = live.sink.wait_for([&](const Event& e) {
+    return (e.type == EventType::kMkdir || e.type == EventType::kMkdirat) && e.proc.pid == self_pid();
+  });
+  ::close(fd);
+  std::filesystem::remove(dir);
+  REQUIRE(ev.has_value());
+  CHECK(live.sink.count([](const Event& e) {
+    return e.type == EventType::kOpenat || e.type == EventType::kOpen;
+  }) == 0);
+  // close is in the state set: traced (kernel events grow) but not forwarded.
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (live.sensor->stats().state_only == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  CHECK(live.sensor->stats().state_only > 0);
+  CHECK(live.sensor->stats().kernel.events > 0);
+}
+
+TEST_CASE("failure modes: a missing BTF file or no privileges give one clear message") {
+  ProbeOptions o;
+  o.btf_path = "/nonexistent/vmlinux";
+  auto p = BpfProbe::open(o, [](std::span<const uint8_t>) {});
+  REQUIRE_FALSE(p.ok());
+  if (::geteuid() == 0) {
+    CHECK(p.error().message.find("no kernel BTF") != std::string::npos);
+  } else {
+    CHECK(p.error().message.find("not running as root") != std::string::npos);
+  }
+}
