@@ -14,6 +14,7 @@ namespace peregrine {
 namespace {
 
 constexpr int kMaxInstances = 16;
+// Write ends of the registered pipes, stored as fd + 1 so that the zero-initialised array means "empty".
 std::atomic<int> g_write_fds[kMaxInstances];
 volatile std::sig_atomic_t g_last_signal = 0;
 std::mutex g_slots_mu;
@@ -22,7 +23,7 @@ void on_signal(int sig) {
   int saved = errno;
   g_last_signal = sig;
   for (auto& slot : g_write_fds) {
-    int fd = slot.load();
+    int fd = slot.load() - 1;
     if (fd >= 0) {
       char b = 1;
       [[maybe_unused]] ssize_t n = ::write(fd, &b, 1);
@@ -33,22 +34,23 @@ void on_signal(int sig) {
 
 void install_once() {
   static std::once_flag once;
-  std::call_once(once, [] {
-    for (auto& slot : g_write_fds) slot.store(-1);
-    struct sigaction sa {};
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
-    struct sigaction ign {};
-    ign.sa_handler = SIG_IGN;
-    sigemptyset(&ign.sa_mask);
-    sigaction(SIGPIPE, &ign, nullptr);
-  });
+  std::call_once(once, [] { ShutdownSignal::install_handlers(); });
 }
 
 }  // namespace
+
+void ShutdownSignal::install_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  struct sigaction ign {};
+  ign.sa_handler = SIG_IGN;
+  sigemptyset(&ign.sa_mask);
+  sigaction(SIGPIPE, &ign, nullptr);
+}
 
 ShutdownSignal::ShutdownSignal() {
   install_once();
@@ -58,9 +60,9 @@ ShutdownSignal::ShutdownSignal() {
   write_fd_ = fds[1];
   std::lock_guard lock(g_slots_mu);
   for (int i = 0; i < kMaxInstances; ++i) {
-    if (g_write_fds[i].load() < 0) {
+    if (g_write_fds[i].load() == 0) {
       slot_ = i;
-      g_write_fds[i].store(write_fd_);
+      g_write_fds[i].store(write_fd_ + 1);
       return;
     }
   }
@@ -72,7 +74,7 @@ ShutdownSignal::ShutdownSignal() {
 ShutdownSignal::~ShutdownSignal() {
   {
     std::lock_guard lock(g_slots_mu);
-    g_write_fds[slot_].store(-1);
+    g_write_fds[slot_].store(0);
   }
   // A handler running concurrently on another thread may still hold the old fd number for a moment; the
   // write end is closed last so that window only ever sees a valid pipe or -1 in the common case.

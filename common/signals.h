@@ -24,6 +24,9 @@ class ShutdownSignal {
   bool wait_for(std::chrono::milliseconds timeout) const;
   /// Requests shutdown programmatically (tests, fatal errors in a worker).
   void request();
+  /// (Re)installs the SIGINT/SIGTERM handlers and ignores SIGPIPE. The constructor does this once; call it
+  /// again only if something else replaced the handlers since (e.g. a test framework's crash handlers).
+  static void install_handlers();
   /// The last signal number received by the process (0 if none).
   static int last_signal();
 

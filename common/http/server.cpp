@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <stdexcept>
@@ -56,6 +57,12 @@ void AdminServer::start(const config::HttpConfig& cfg) {
   size_t threads = opts_.threads == 0 ? 1 : opts_.threads;
   srv.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   srv.set_payload_max_length(opts_.max_body_bytes);
+  // cpp-httplib's default also sets SO_REUSEPORT, which would let a second process silently share our
+  // port; keep only SO_REUSEADDR (fast restarts).
+  srv.set_socket_options([](int sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   srv.set_read_timeout(opts_.read_timeout_s, 0);
   srv.set_write_timeout(opts_.write_timeout_s, 0);
   auto handle = [this](const httplib::Request& in, httplib::Response& out) {
