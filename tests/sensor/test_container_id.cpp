@@ -39,7 +39,7 @@ TEST_CASE("container id: host and near misses") {
   CHECK(container_id_from_cgroup_path("/docker/ABCDEF" + kId.substr(6)).empty());          // upper case
 }
 
-TEST_CASE("container id: /proc/<pid>/cgroup content, v1 and v2") {
+TEST_CASE("container id: /proc/<pid>/cgroup content v1 and v2") {
   CHECK(container_id_from_proc_cgroup("0::/system.slice/docker-" + kId + ".scope\n") == kShort);
   CHECK(container_id_from_proc_cgroup("12:memory:/docker/" + kId + "\n11:cpu:/docker/" + kId + "\n") == kShort);
   CHECK(container_id_from_proc_cgroup("0::/user.slice/user-1000.slice\n") == "host");

@@ -79,7 +79,7 @@ class FakeDocker {
 
 }  // namespace
 
-TEST_CASE("docker inspect JSON -> name, image, repository, tag, privileged, mounts") {
+TEST_CASE("docker inspect JSON -> name image repository tag privileged mounts") {
   auto m = parse_docker_inspect(kInspect);
   REQUIRE(m.ok());
   CHECK(m->name == "web-1");

@@ -102,7 +102,7 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("fork then exec: process record, params, container id, ancestors and user names") {
+TEST_CASE("fork then exec: process record params container id ancestors and user names") {
   Fixture f;
   Record fork(EventType::kClone, 0, 200);
   fork.ppid(100).u64(0, 0).u64(1, 0x11);
@@ -148,7 +148,7 @@ TEST_CASE("fork then exec: process record, params, container id, ancestors and u
   CHECK(ev.proc.ancestors[1].comm == "systemd");
 }
 
-TEST_CASE("openat resolves fd.name against the cwd, keeps nameraw, and close reports then forgets the fd") {
+TEST_CASE("openat resolves fd.name against the cwd keeps nameraw and close reports then forgets the fd") {
   Fixture f;
   Record open(EventType::kOpenat, 3, 100);
   open.u64(0, 3).u64(1, static_cast<uint64_t>(AT_FDCWD)).str(2, "../../etc/../etc/shadow").u64(3, O_RDONLY);
@@ -178,7 +178,7 @@ TEST_CASE("openat resolves fd.name against the cwd, keeps nameraw, and close rep
   CHECK(f.procs.find(100)->fds.find(3) == nullptr);
 }
 
-TEST_CASE("connect carries the kernel socket tuple; later sendto and dup resolve it from the fd table") {
+TEST_CASE("connect carries the kernel socket tuple - later sendto and dup resolve it from the fd table") {
   Fixture f;
   Record sock(EventType::kSocket, 7, 100);
   sock.u64(0, 7).u64(1, AF_INET).u64(2, SOCK_STREAM).u64(3, 0);
@@ -247,7 +247,7 @@ TEST_CASE("chdir and fchdir move the cwd used by later relative opens") {
   CHECK(f.ev.fd.name == "/home/other/x/f.txt");
 }
 
-TEST_CASE("procexit of the last thread marks the process exited; other threads do not") {
+TEST_CASE("procexit of the last thread marks the process exited - other threads do not") {
   Fixture f;
   Record thread_exit(EventType::kProcexit, 0, 100, 101);
   thread_exit.u64(0, 0);
@@ -275,7 +275,7 @@ TEST_CASE("malformed records are rejected and counted") {
   CHECK(f.b->stats().malformed == 3);
 }
 
-TEST_CASE("absent parameters stay absent; unknown processes get header context only") {
+TEST_CASE("absent parameters stay absent - unknown processes get header context only") {
   Fixture f;
   Record r(EventType::kOpenat, -13, 555);
   r.u64(0, static_cast<uint64_t>(-13));

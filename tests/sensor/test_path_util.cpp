@@ -5,7 +5,7 @@
 using peregrine::sensor::join_path;
 using peregrine::sensor::normalize_path;
 
-TEST_CASE("normalize_path collapses dots, slashes and parent references") {
+TEST_CASE("normalize_path collapses dots slashes and parent references") {
   CHECK(normalize_path("/etc/../etc/../etc/shadow") == "/etc/shadow");
   CHECK(normalize_path("//etc///passwd") == "/etc/passwd");
   CHECK(normalize_path("/etc/./ssh/") == "/etc/ssh");

@@ -94,7 +94,7 @@ TEST_CASE("a partial batch is sent once batch_max_delay_us has passed (on idle)"
   p.stop();
 }
 
-TEST_CASE("refused sends are counted as dropped events, never silent") {
+TEST_CASE("refused sends are counted as dropped events never silent") {
   Received r;
   r.accept = false;
   BatchPublisher p({256, 60'000'000, 16}, sender(r));

@@ -112,7 +112,7 @@ pid_t run_child(const std::function<int()>& fn) {
 
 }  // namespace
 
-TEST_CASE("open of /etc/shadow: openat event with fd, path, process and user context") {
+TEST_CASE("open of /etc/shadow: openat event with fd path process and user context") {
   if (!can_run()) return;
   Live live;
   int fd = ::openat(AT_FDCWD, "/etc/../etc/shadow", O_RDONLY);
@@ -143,7 +143,7 @@ TEST_CASE("open of /etc/shadow: openat event with fd, path, process and user con
   CHECK(cl.has_value());
 }
 
-TEST_CASE("execve from a forked child: exec event with exepath, args, parent chain; then procexit") {
+TEST_CASE("execve from a forked child: exec event with exepath args parent chain - then procexit") {
   if (!can_run()) return;
   Live live;
   const char* bin = std::filesystem::exists("/usr/bin/true") ? "/usr/bin/true" : "/bin/true";
@@ -181,7 +181,7 @@ TEST_CASE("execve from a forked child: exec event with exepath, args, parent cha
   CHECK(exit_ev->proc.comm == "true");
 }
 
-TEST_CASE("connect to a loopback listener: tuple from the kernel socket, then accept on the server side") {
+TEST_CASE("connect to a loopback listener: tuple from the kernel socket then accept on the server side") {
   if (!can_run()) return;
   Live live;
   int srv = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -277,7 +277,7 @@ TEST_CASE("fileless exec from a memfd: exe_from_memfd and the memfd_create fd") 
   CHECK(ev->proc.exe == "fileless");
 }
 
-TEST_CASE("the engine's selection filters in the kernel; state-set events still update the tables") {
+TEST_CASE("the engine's selection filters in the kernel - state-set events still update the tables") {
   if (!can_run()) return;
   Live live;
   const EventType only[] = {EventType::kMkdirat, EventType::kMkdir};

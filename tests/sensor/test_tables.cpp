@@ -22,7 +22,7 @@ ProcEntry proc(uint32_t pid, uint32_t ppid, std::string comm) {
 
 }  // namespace
 
-TEST_CASE("process table: fork inherits the parent's image, fds and container") {
+TEST_CASE("process table: fork inherits the parent's image fds and container") {
   ProcTable t(16, 8);
   auto parent = proc(100, 1, "bash");
   parent.cwd = "/root";
@@ -78,7 +78,7 @@ TEST_CASE("process table: ancestors walk parent first and stop at max / unknown 
   CHECK(out.empty());
 }
 
-TEST_CASE("process table: exited entries are kept until room is needed, oldest exited first") {
+TEST_CASE("process table: exited entries are kept until room is needed oldest exited first") {
   ProcTable t(3, 8);
   REQUIRE(t.upsert(proc(1, 0, "a")));
   REQUIRE(t.upsert(proc(2, 1, "b")));
@@ -110,7 +110,7 @@ TEST_CASE("process table: a pid reused after exit is not evicted as the old proc
   CHECK(t.find(2)->comm == "new");
 }
 
-TEST_CASE("fd table: set, dup, erase and the per-process bound") {
+TEST_CASE("fd table: set dup erase and the per-process bound") {
   FdTable f(2);
   CHECK(f.set(3, FdEntry{'f', "/a", "/a", {}}));
   CHECK(f.set(4, FdEntry{'f', "/b", "b", {}}));
@@ -138,7 +138,7 @@ TEST_CASE("fd typechar from /proc links") {
   CHECK(typechar_from_link("net:[4026531840]") == 'o');
 }
 
-TEST_CASE("socket tuple text: local->remote, or client->server for accepted sockets") {
+TEST_CASE("socket tuple text: local->remote or client->server for accepted sockets") {
   peregrine::SockInfo s;
   s.family = AF_INET;
   inet_pton(AF_INET, "10.0.0.1", s.local_ip.data());

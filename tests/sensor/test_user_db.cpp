@@ -10,7 +10,7 @@
 using peregrine::sensor::UserDb;
 namespace fs = std::filesystem;
 
-TEST_CASE("user and group names from passwd/group files, re-read when they change") {
+TEST_CASE("user and group names from passwd/group files re-read when they change") {
   auto dir = fs::temp_directory_path() / ("pg-userdb-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   auto passwd = dir / "passwd", group = dir / "group";
@@ -33,7 +33,7 @@ TEST_CASE("user and group names from passwd/group files, re-read when they chang
   fs::remove_all(dir);
 }
 
-TEST_CASE("missing files give empty names, not errors") {
+TEST_CASE("missing files give empty names not errors") {
   UserDb db("/nonexistent/passwd", "/nonexistent/group");
   CHECK(db.user_name(0).empty());
   CHECK(db.group_name(0).empty());
