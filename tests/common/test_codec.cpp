@@ -304,6 +304,12 @@ TEST_CASE("bytes per typical event (openat by bash, 3 ancestors) as documented i
   MESSAGE("openat by bash with 3 ancestors: " << b.size() << " bytes (record incl. 4-byte length prefix)");
   // docs/wire-format.md states this number; update both together if the format or the sample changes.
   CHECK(b.size() == 356);
+  Event bare = samples::openat_by_bash();
+  bare.proc.ancestors.clear();
+  std::vector<uint8_t> nb;
+  wire::encode_one(bare, nb);
+  MESSAGE("same event without ancestors: " << nb.size() << " bytes");
+  CHECK(nb.size() == 232);
   wire::BatchEncoder enc;
   while (enc.size_bytes() + b.size() <= wire::kTargetBatchBytes) enc.add(samples::openat_by_bash());
   MESSAGE("events per 64 KiB batch: " << enc.count());
