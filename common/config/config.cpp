@@ -9,8 +9,6 @@
 namespace peregrine::config {
 namespace {
 
-constexpr int64_t kMaxI32 = 2147483647;
-
 LogConfig read_log(NodeReader& parent) {
   NodeReader r = parent.sub("log");
   LogConfig c;
