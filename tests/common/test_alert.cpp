@@ -190,3 +190,24 @@ TEST_CASE("alert equality compares numbers across signedness but not across type
   b.output_fields["proc.res"] = uint64_t{2};
   CHECK_FALSE(a == b);
 }
+
+TEST_CASE("to_json replaces invalid UTF-8 so that dump() cannot throw; valid UTF-8 is kept as is") {
+  Alert a = sample_alert();
+  a.output = std::string("cmd=cat \xff\xfe file=caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xa6 bad3=\xe2\x82 over=\xc0\xaf");
+  a.output_fields["proc.cmdline"] = std::string("a\xed\xa0\x80z");  // UTF-16 surrogate: invalid in UTF-8
+  a.output_fields[std::string("k\xff")] = int64_t{1};
+  a.tags.push_back("t\x80");
+  a.hostname = "h\xf5";
+  nlohmann::json j = a;
+  std::string text;
+  REQUIRE_NOTHROW(text = j.dump());
+  const std::string fffd = "\xef\xbf\xbd";
+  CHECK(j["output"] == "cmd=cat " + fffd + fffd + " file=caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xa6 bad3=" + fffd +
+                           fffd + " over=" + fffd + fffd);
+  CHECK(j["output_fields"]["proc.cmdline"] == "a" + fffd + fffd + fffd + "z");
+  CHECK(j["output_fields"].contains("k" + fffd));
+  CHECK(j["hostname"] == "h" + fffd);
+  auto back = alert_from_json(nlohmann::json::parse(text));
+  REQUIRE(back.ok());
+  CHECK(back->rule == a.rule);
+}
