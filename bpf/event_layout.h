@@ -75,9 +75,11 @@ struct pg_recipe {
 #define PG_TYPE_PROCEXIT 11
 
 /* Sensor-wide switches (array map `pg_settings`, one slot). */
+#define PG_MAX_IGNORED_TIDS 8
 struct pg_settings {
 	__u32 ignore_tgid;      /* never report this process (the sensor itself); 0 = none */
-	__u32 enter_hook;       /* 1 = syscall-entry stash of open* paths and connect addresses is active */
+	__u32 enter_hook;       /* 1 = syscall-entry stash of open* paths is active */
+	__u32 ignore_tids[PG_MAX_IGNORED_TIDS];  /* the sensor's own threads when it shares a process (tests) */
 };
 
 /* Per-CPU counters (array map `pg_counters`, one slot). */

@@ -80,25 +80,19 @@ struct {
 	__type(value, struct pg_settings);
 } pg_settings SEC(".maps") __weak;
 
-/* Threads of the sensor itself: their syscalls are never reported (no feedback loop). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
-	__type(key, __u32);
-	__type(value, __u8);
-} pg_ignore_tids SEC(".maps") __weak;
-
-/* Path captured at syscall entry, by tid (see syscall_enter.bpf.c). */
+/* Path captured at syscall entry, per task (see syscall_enter.bpf.c). Task-local storage instead of a hash
+ * keyed by tid: the lookup is a pointer walk from the task, with no hashing, locking or deletion. */
 struct pg_enter_stash {
-	__u32 nr;
+	__u32 nr;       /* syscall the path belongs to; PG_STASH_EMPTY once consumed */
 	__u32 len;
 	char path[256];
 };
+#define PG_STASH_EMPTY 0xffffffff
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct pg_enter_stash);
 } pg_stash SEC(".maps") __weak;
 
@@ -108,14 +102,19 @@ static __always_inline struct pg_counters *pg__counters(void)
 	return bpf_map_lookup_elem(&pg_counters, &zero);
 }
 
-/* True when the current thread belongs to the sensor (or is excluded). */
+/* True when the current thread belongs to the sensor (or is excluded). Array lookups only: no hashing. */
 static __always_inline int pg__ignored(__u64 pid_tgid)
 {
 	__u32 zero = 0, tid = (__u32)pid_tgid;
 	struct pg_settings *s = bpf_map_lookup_elem(&pg_settings, &zero);
-	if (s && s->ignore_tgid && s->ignore_tgid == (__u32)(pid_tgid >> 32))
+	if (!s)
+		return 0;
+	if (s->ignore_tgid && s->ignore_tgid == (__u32)(pid_tgid >> 32))
 		return 1;
-	return bpf_map_lookup_elem(&pg_ignore_tids, &tid) != NULL;
+	for (int i = 0; i < PG_MAX_IGNORED_TIDS; i++)
+		if (s->ignore_tids[i] == tid)
+			return 1;
+	return 0;
 }
 
 static __always_inline unsigned long pg__arg(struct pt_regs *regs, __u32 i)
@@ -140,20 +139,21 @@ static __always_inline struct pg_buf *pg__begin(__u16 type, long res, struct tas
 			c->drops_scratch++;
 		return NULL;
 	}
-	const struct cred *cred = BPF_CORE_READ(task, cred);
+	/* Direct loads through the BTF task pointer (no helper call per field): this runs for every event. */
+	const struct cred *cred = task->cred;
 	b->hdr.ts_boot_ns = bpf_ktime_get_boot_ns();
 	b->hdr.res = res;
 	b->hdr.type = type;
 	b->hdr.cpu = (__u16)bpf_get_smp_processor_id();
-	b->hdr.tid = BPF_CORE_READ(task, pid);
-	b->hdr.pid = BPF_CORE_READ(task, tgid);
-	b->hdr.ppid = BPF_CORE_READ(task, real_parent, tgid);
-	b->hdr.uid = BPF_CORE_READ(cred, uid.val);
-	b->hdr.gid = BPF_CORE_READ(cred, gid.val);
-	b->hdr.euid = BPF_CORE_READ(cred, euid.val);
-	b->hdr.egid = BPF_CORE_READ(cred, egid.val);
+	b->hdr.tid = task->pid;
+	b->hdr.pid = task->tgid;
+	b->hdr.ppid = task->real_parent->tgid;
+	b->hdr.uid = cred->uid.val;
+	b->hdr.gid = cred->gid.val;
+	b->hdr.euid = cred->euid.val;
+	b->hdr.egid = cred->egid.val;
 	b->hdr.flags = 0;
-	BPF_CORE_READ_STR_INTO(&b->hdr.comm, task, comm);
+	__builtin_memcpy(b->hdr.comm, task->comm, sizeof(b->hdr.comm));
 #pragma unroll
 	for (int i = 0; i < PG_MAX_SLOTS; i++)
 		b->hdr.param_len[i] = PG_PARAM_ABSENT;
@@ -219,7 +219,11 @@ static __always_inline void pg__submit(struct pg_buf *b, __u32 off, __u8 categor
 	/* clang may drop a C-level mask it can prove redundant; the verifier still needs to see one. */
 	asm volatile("%[s] &= 0x3fff" : [s] "+r"(size));  /* == PG_MAX_EVENT_SIZE - 1 */
 	b->hdr.len = (__u32)size;
-	if (bpf_ringbuf_output(&pg_events, &b->hdr, size, 0) != 0 && c) {
+	/* No wakeup per event (the consumer polls with a short timeout); wake it only when the ring is filling. */
+	__u64 avail = bpf_ringbuf_query(&pg_events, BPF_RB_AVAIL_DATA);
+	__u64 ring = bpf_ringbuf_query(&pg_events, BPF_RB_RING_SIZE);
+	__u64 flags = avail > ring / 8 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&pg_events, &b->hdr, size, flags) != 0 && c) {
 		if (category >= PG_CAT_COUNT)
 			category = PG_CAT_OTHER;
 		c->drops_ring_full[category]++;

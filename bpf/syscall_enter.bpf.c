@@ -8,8 +8,8 @@
  * When it fires: on every syscall entry, so it is attached only when the sensor's enter hook is enabled,
  * and it first does the same O(1) wanted lookup as the exit dispatcher, then keeps only syscalls whose
  * recipe carries PG_RF_TOCTOU.
- * What it captures: the first user-string argument (up to 255 bytes) into `pg_stash[tid]`; the exit side
- * consumes and deletes it.
+ * What it captures: the first user-string argument (up to 255 bytes) into the task's `pg_stash` storage; the exit
+ * side consumes it (marks it empty).
  */
 #include "pg_common.bpf.h"
 
@@ -40,18 +40,18 @@ int BPF_PROG(syscall_enter__stash, struct pt_regs *regs, long id)
 	if (arg >= 6)
 		return 0;
 	const void *p = (const void *)pg__arg(regs, arg);
-	__u32 zero = 0;
-	struct pg_buf *b = bpf_map_lookup_elem(&pg_scratch, &zero);
-	if (!b || !p)
+	if (!p)
 		return 0;
-	/* Build the stash value in scratch (too big for the stack), then copy it into the map. */
-	struct pg_enter_stash *st = (void *)b->data;
-	st->nr = key;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pg_enter_stash *st = bpf_task_storage_get(&pg_stash, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st)
+		return 0;
 	long n = bpf_probe_read_user_str(st->path, sizeof(st->path), p);
-	if (n <= 0)
+	if (n <= 0) {
+		st->nr = PG_STASH_EMPTY;
 		return 0;
+	}
 	st->len = (__u32)(n - 1);
-	__u32 tid = (__u32)pid_tgid;
-	bpf_map_update_elem(&pg_stash, &tid, st, BPF_ANY);
+	st->nr = key;
 	return 0;
 }

@@ -137,27 +137,28 @@ __noinline int syscall_exit__fill_slot(struct pg_buf *b, __u32 off, __u32 slot, 
 }
 
 /* Use the path captured at syscall entry when it belongs to this syscall (TOCTOU-safe copy). */
-static __always_inline __u32 syscall_exit__put_stashed(struct pg_buf *b, __u32 off, __u32 slot, __u32 nr, __u32 tid)
+static __always_inline __u32 syscall_exit__put_stashed(struct pg_buf *b, __u32 off, __u32 slot, __u32 nr)
 {
-	struct pg_enter_stash *st = bpf_map_lookup_elem(&pg_stash, &tid);
-	if (!st)
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pg_enter_stash *st = bpf_task_storage_get(&pg_stash, task, 0, 0);
+	if (!st || st->nr != nr)
 		return 0xffffffff;
 	__u32 ret = 0xffffffff;
-	if (st->nr == nr && st->len < sizeof(st->path) && off <= PG_MAX_EVENT_SIZE && slot < PG_MAX_SLOTS) {
+	if (st->len < sizeof(st->path) && off <= PG_MAX_EVENT_SIZE && slot < PG_MAX_SLOTS) {
 		__u32 len = st->len;
 		bpf_probe_read_kernel(&b->data[off & PG_PAYLOAD_MASK], len & 255, st->path);
 		b->hdr.param_len[slot] = (__u16)(len & 255);
 		b->hdr.flags |= PG_EVT_FROM_ENTER;
 		ret = off + (len & 255);
 	}
-	bpf_map_delete_elem(&pg_stash, &tid);
+	st->nr = PG_STASH_EMPTY;
 	return ret;
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(syscall_exit__dispatch, struct pt_regs *regs, long ret)
 {
-	long nr = BPF_CORE_READ(regs, orig_ax);
+	long nr = regs->orig_ax;
 	if (nr < 0 || nr >= PG_SYSCALL_TABLE_SIZE)
 		return 0;
 	__u32 key = (__u32)nr;
@@ -177,12 +178,12 @@ int BPF_PROG(syscall_exit__dispatch, struct pt_regs *regs, long ret)
 	struct pg_buf *b = pg__begin((__u16)tkey, ret, task);
 	if (!b)
 		return 0;
-	b->args[0] = BPF_CORE_READ(regs, di);
-	b->args[1] = BPF_CORE_READ(regs, si);
-	b->args[2] = BPF_CORE_READ(regs, dx);
-	b->args[3] = BPF_CORE_READ(regs, r10);
-	b->args[4] = BPF_CORE_READ(regs, r8);
-	b->args[5] = BPF_CORE_READ(regs, r9);
+	b->args[0] = regs->di;
+	b->args[1] = regs->si;
+	b->args[2] = regs->dx;
+	b->args[3] = regs->r10;
+	b->args[4] = regs->r8;
+	b->args[5] = regs->r9;
 
 	__u32 off = 0;
 	__u32 n = r->nparams < 8 ? r->nparams : 8;
@@ -193,7 +194,7 @@ int BPF_PROG(syscall_exit__dispatch, struct pt_regs *regs, long ret)
 		__u32 kind = r->kind[i];
 		if (kind == PG_P_ARG_STR && !stash_used) {
 			stash_used = 1;
-			__u32 o = syscall_exit__put_stashed(b, off, i, key, (__u32)pid_tgid);
+			__u32 o = syscall_exit__put_stashed(b, off, i, key);
 			if (o != 0xffffffff) {
 				off = o;
 				continue;

@@ -108,11 +108,10 @@ Result<void> BpfProbe::load(const ProbeOptions& opts) {
     if (bpf_map__update_elem(skel_->maps.pg_recipes, &key, sizeof(key), &row.recipe, sizeof(row.recipe), BPF_ANY))
       return make_error("cannot fill the recipe map: " + std::string(std::strerror(errno)));
   }
-  pg_settings settings{};
-  settings.ignore_tgid = opts.ignore_tgid;
-  settings.enter_hook = opts.enter_hook ? 1 : 0;
+  settings_.ignore_tgid = opts.ignore_tgid;
+  settings_.enter_hook = opts.enter_hook ? 1 : 0;
   uint32_t zero = 0;
-  if (bpf_map__update_elem(skel_->maps.pg_settings, &zero, sizeof(zero), &settings, sizeof(settings), BPF_ANY))
+  if (bpf_map__update_elem(skel_->maps.pg_settings, &zero, sizeof(zero), &settings_, sizeof(settings_), BPF_ANY))
     return make_error("cannot write BPF settings: " + std::string(std::strerror(errno)));
 
   rb_ = ring_buffer__new(bpf_map__fd(skel_->maps.pg_events), &BpfProbe::on_sample, this, nullptr);
@@ -163,9 +162,15 @@ Result<void> BpfProbe::set_wanted(std::span<const EventType> types) {
 }
 
 Result<void> BpfProbe::ignore_tid(uint32_t tid) {
-  uint8_t one = 1;
-  if (bpf_map__update_elem(skel_->maps.pg_ignore_tids, &tid, sizeof(tid), &one, sizeof(one), BPF_ANY) != 0)
-    return make_error("cannot add to the ignored-thread map: " + std::string(std::strerror(errno)));
+  std::lock_guard lk(settings_mu_);
+  size_t i = 0;
+  while (i < PG_MAX_IGNORED_TIDS && settings_.ignore_tids[i] != 0 && settings_.ignore_tids[i] != tid) ++i;
+  if (i == PG_MAX_IGNORED_TIDS) return make_error("too many ignored threads (max " +
+                                                  std::to_string(PG_MAX_IGNORED_TIDS) + ")");
+  settings_.ignore_tids[i] = tid;
+  uint32_t zero = 0;
+  if (bpf_map__update_elem(skel_->maps.pg_settings, &zero, sizeof(zero), &settings_, sizeof(settings_), BPF_ANY) != 0)
+    return make_error("cannot update BPF settings: " + std::string(std::strerror(errno)));
   return {};
 }
 
@@ -176,9 +181,13 @@ int BpfProbe::on_sample(void* ctx, void* data, size_t size) {
 }
 
 Result<int> BpfProbe::poll(int timeout_ms) {
+  // The BPF side wakes us only when the ring is filling up (BPF_RB_NO_WAKEUP otherwise), so a poll that times
+  // out is normal: drain whatever arrived since, then return.
   int n = ring_buffer__poll(rb_, timeout_ms);
   if (n < 0 && n != -EINTR) return make_error(std::string("ring buffer poll: ") + std::strerror(-n));
-  return n < 0 ? 0 : n;
+  int m = ring_buffer__consume(rb_);
+  if (m < 0) return make_error(std::string("ring buffer consume: ") + std::strerror(-m));
+  return (n < 0 ? 0 : n) + m;
 }
 
 KernelCounters BpfProbe::counters() const {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -52,7 +53,7 @@ class BpfProbe {
 
   /// Make exactly these event types reach user space (the caller adds the state set). Safe from any thread.
   Result<void> set_wanted(std::span<const EventType> types);
-  /// Never report syscalls of this thread (the sensor's own threads). Safe from any thread.
+  /// Never report syscalls of this thread (the sensor's own threads; at most PG_MAX_IGNORED_TIDS). Thread-safe.
   Result<void> ignore_tid(uint32_t tid);
   /// Consume ring-buffer records for up to timeout_ms; returns records consumed or an error.
   Result<int> poll(int timeout_ms);
@@ -71,6 +72,8 @@ class BpfProbe {
   peregrine_bpf* skel_ = nullptr;
   ring_buffer* rb_ = nullptr;
   RecordHandler on_record_;
+  std::mutex settings_mu_;
+  pg_settings settings_{};
   std::vector<std::string> attached_, warnings_;
 };
 

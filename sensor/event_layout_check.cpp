@@ -36,7 +36,7 @@ static_assert(offsetof(pg_exec_info, flags) == 84);
 static_assert(sizeof(pg_recipe) == 32);
 static_assert(offsetof(pg_recipe, nparams) == 24);
 static_assert(sizeof(pg_counters) == 8 * (3 + PG_CAT_COUNT));
-static_assert(sizeof(pg_settings) == 8);
+static_assert(sizeof(pg_settings) == 8 + 4 * PG_MAX_IGNORED_TIDS);
 
 // The event types the sched_* hooks emit by number.
 static_assert(PG_TYPE_EXECVE == static_cast<int>(EventType::kExecve));
