@@ -1,6 +1,7 @@
 // JSON event form: round trips, hand-written fixtures, defaults, and strict errors.
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -210,4 +211,26 @@ TEST_CASE("fixture files parse, round-trip through JSON and the binary codec") {
   CHECK(events[4].params[1].num == 17);  // AF_PACKET
   CHECK(events[5].params[1].num == 16);  // PTRACE_ATTACH
   CHECK(events.back().source == EventSource::kK8sAudit);
+}
+
+TEST_CASE("every fixture file under tests/fixtures/events parses and round-trips") {
+  const std::filesystem::path dir = std::string(PEREGRINE_SOURCE_DIR) + "/tests/fixtures/events";
+  size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".jsonl") continue;
+    ++files;
+    const auto lines = read_lines(entry.path().string());
+    CHECK(!lines.empty());
+    for (size_t i = 0; i < lines.size(); ++i) {
+      CAPTURE(entry.path().filename().string() + ":" + std::to_string(i + 1));
+      const Event e = parse_ok(lines[i]);
+      CHECK(parse_ok(event_to_json_line(e)) == e);
+      std::vector<uint8_t> b;
+      wire::encode_one(e, b);
+      Event back;
+      REQUIRE(wire::decode_one(b, back).ok());
+      CHECK(back == e);
+    }
+  }
+  CHECK(files >= 2);
 }
