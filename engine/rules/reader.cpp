@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <regex>
 #include <set>
 #include <tuple>
 #include <sstream>
@@ -23,6 +22,26 @@ const std::set<std::string> kRuleAppendable = {"condition", "output", "desc", "t
 const std::set<std::string> kRuleReplaceable = {"condition", "output", "desc", "priority", "capture",
                                                 "capture_duration", "tags", "exceptions", "enabled",
                                                 "warn_evttypes", "skip-if-unknown-filter"};
+
+/// Falco's list-name pattern [^()"'[:space:]=,]+ (checked by hand: std::regex recurses per character).
+bool valid_list_name(const std::string& n) {
+  if (n.empty()) return false;
+  for (unsigned char c : n) {
+    if (std::isspace(c) || std::string_view("()\"'=,").find(static_cast<char>(c)) != std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/// Falco's macro-name pattern [a-zA-Z]+[a-zA-Z0-9_]*.
+bool valid_macro_name(const std::string& n) {
+  if (n.empty() || !std::isalpha(static_cast<unsigned char>(n[0]))) return false;
+  for (unsigned char c : n) {
+    if (!std::isalnum(c) && c != '_') return false;
+  }
+  return true;
+}
 
 /// The item's own lines: from its first line to the line before the next unindented line.
 std::string snippet_for(const std::vector<std::string_view>& lines, int first_line0) {
@@ -195,6 +214,9 @@ class ItemReader {
     ctx.name = v;
     Semver want;
     if (!v.empty() && std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c); })) {
+      if (v.size() > 9) {
+        throw LoadError(LoadCode::kErrYamlValidate, "Engine version '" + v + "' is out of range", ctx);
+      }
       want = Semver{0, std::stoi(v), 0};
     } else if (auto s = parse_semver(v)) {
       want = *s;
@@ -246,8 +268,7 @@ class ItemReader {
     ListInfo info;
     info.name = *get_string(item, "list", ctx, true);
     ctx.name = info.name;
-    static const std::regex kListName(R"re([^()"'[:space:]=,]+)re");
-    if (!std::regex_match(info.name, kListName)) {
+    if (!valid_list_name(info.name)) {
       res_.add(make_diagnostic(LoadCode::kInvalidListName,
                                "List has an invalid name. List names should match a regular expression: "
                                "[^()\"'[:space:]=,]+",
@@ -276,8 +297,7 @@ class ItemReader {
     MacroInfo info;
     info.name = *get_string(item, "macro", ctx, true);
     ctx.name = info.name;
-    static const std::regex kMacroName("[a-zA-Z]+[a-zA-Z0-9_]*");
-    if (!std::regex_match(info.name, kMacroName)) {
+    if (!valid_macro_name(info.name)) {
       res_.add(make_diagnostic(LoadCode::kInvalidMacroName,
                                "Macro has an invalid name. Macro names should match a regular expression: "
                                "[a-zA-Z]+[a-zA-Z0-9_]*",
@@ -366,14 +386,22 @@ std::string Semver::str() const {
 }
 
 std::optional<Semver> parse_semver(std::string_view s) {
-  static const std::regex kSemver(R"((\d+)\.(\d+)\.(\d+))");
-  std::match_results<std::string_view::const_iterator> m;
-  if (!std::regex_match(s.begin(), s.end(), m, kSemver)) return std::nullopt;
-  try {
-    return Semver{std::stoi(m[1].str()), std::stoi(m[2].str()), std::stoi(m[3].str())};
-  } catch (const std::exception&) {
-    return std::nullopt;
+  int parts[3] = {0, 0, 0};
+  size_t i = 0;
+  for (int p = 0; p < 3; ++p) {
+    size_t start = i;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])) && i - start < 9) {
+      parts[p] = parts[p] * 10 + (s[i] - '0');
+      ++i;
+    }
+    if (i == start) return std::nullopt;
+    if (p < 2) {
+      if (i >= s.size() || s[i] != '.') return std::nullopt;
+      ++i;
+    }
   }
+  if (i != s.size()) return std::nullopt;
+  return Semver{parts[0], parts[1], parts[2]};
 }
 
 bool semver_compatible(const Semver& have, const Semver& want) {
@@ -419,6 +447,15 @@ bool read_rules_content(const std::string& content, const std::string& file_name
     d.code = LoadCode::kErrYamlValidate;
     d.message = e.msg;
     d.item_pos = {file_name, e.mark.line + 1, e.mark.column + 1};
+    d.item_type = "rules content";
+    res.add(std::move(d));
+    return false;
+  } catch (const std::exception& e) {
+    // Anything else is a loader defect; it must still come back as data, never escape.
+    LoadDiagnostic d;
+    d.code = LoadCode::kErrYamlValidate;
+    d.message = std::string("internal error while reading: ") + e.what();
+    d.item_pos = {file_name, 0, 0};
     d.item_type = "rules content";
     res.add(std::move(d));
     return false;

@@ -40,6 +40,14 @@ class RuleCompiler {
     } catch (const LoadError& e) {
       res_.add(make_diagnostic(e.code(), e.what(), e.ctx()));
       return;
+    } catch (const std::exception& e) {
+      // A defect below us must still come back as data, never escape the loader.
+      LoadDiagnostic d;
+      d.code = LoadCode::kErrCompileCondition;
+      d.message = std::string("internal error while compiling: ") + e.what();
+      d.item_type = "rules content";
+      res_.add(std::move(d));
+      return;
     }
     for (const auto& m : col_.macros()) {
       if (!m.used) {
