@@ -28,8 +28,6 @@ Sensor::Sensor(SensorOptions opts, EventSink& sink)
 Result<std::unique_ptr<Sensor>> Sensor::create(SensorOptions opts, EventSink& sink) {
   std::unique_ptr<Sensor> s(new Sensor(std::move(opts), sink));
   const uint64_t boot = boot_epoch_ns();
-  if (s->opts_.seed_from_proc) s->stats_.seeded = seed_proc_table(s->procs_, s->opts_.builder.proc_root, boot);
-  s->stats_.procs = s->procs_.size();
   if (!s->opts_.docker_socket.empty())
     s->containers_ = std::make_unique<ContainerMetadata>(s->opts_.docker_socket);
   s->builder_ = std::make_unique<EventBuilder>(s->opts_.builder, s->procs_, s->users_, s->containers_.get(), boot);
@@ -39,6 +37,10 @@ Result<std::unique_ptr<Sensor>> Sensor::create(SensorOptions opts, EventSink& si
   s->probe_ = std::move(probe).value();
   for (const auto& w : s->probe_->warnings()) logger()->warn("{}", w);
   if (auto r = s->select({}); !r) return r.error();
+  // Seed after attaching: a process that forks or execs during the walk is then also in the ring (replayed
+  // once the consumer starts), instead of falling into a gap between the walk and the attach.
+  if (s->opts_.seed_from_proc) s->stats_.seeded = seed_proc_table(s->procs_, s->opts_.builder.proc_root, boot);
+  s->stats_.procs = s->procs_.size();
   return s;
 }
 
