@@ -75,6 +75,16 @@ void register_metrics(peregrine::metrics::Registry& reg, ps::Sensor& s, MeteredP
                        [&pub] { return pub.events_sent(); });
   reg.counter_callback("peregrine_sensor_batches_sent_total", "Batches sent on the events link", {},
                        [&sender] { return sender.sent(); });
+  reg.gauge_callback("peregrine_sensor_proc_table_size", "Processes in the sensor's process table", {},
+                     [&s] { return static_cast<double>(s.stats().procs); });
+  reg.counter_callback("peregrine_sensor_state_only_events_total",
+                       "State-set events used for the tables but not selected by the engine", {},
+                       [&s] { return s.stats().state_only; });
+  reg.counter_callback("peregrine_sensor_malformed_records_total", "Ring records that failed to decode", {},
+                       [&s] { return s.stats().builder.malformed; });
+  reg.counter_callback("peregrine_sensor_proc_lookups_skipped_total",
+                       "Events sent with header context only (on-demand /proc lookup rate limit reached)", {},
+                       [&s] { return s.stats().builder.proc_lookups_skipped; });
   reg.gauge_callback("peregrine_sensor_queue_depth", "Batches waiting for the publisher thread", {},
                      [&pub] { return static_cast<double>(pub.queue_depth()); });
 }
@@ -114,7 +124,7 @@ int run(const std::string& config_path) {
   }
   auto& s = *sensor.value();
   register_metrics(registry, s, publisher, sender);
-  peregrine::http::AdminServer admin(cfg.http, registry, [] { return true; });
+  peregrine::http::AdminServer admin(cfg.http, registry, [&s] { return s.healthy(); });
   std::string hooks;
   for (const auto& h : s.probe().attached()) hooks += (hooks.empty() ? "" : ",") + h;
   log->info("sensor running: hooks [{}], events on {}, control on {}, {} processes seeded", hooks, sender.endpoint(),

@@ -100,6 +100,7 @@ void Sensor::run() {
     auto n = probe_->poll(opts_.poll_timeout_ms);
     if (!n) {
       logger()->error("{}", n.error().message);
+      healthy_ = false;
       break;
     }
     if (*n == 0) {

@@ -78,6 +78,8 @@ class Sensor {
   void start();
   void stop();
   SensorStats stats() const;
+  /// False once the consumer thread stopped on an error (for /healthz).
+  bool healthy() const { return healthy_.load(std::memory_order_relaxed); }
   const BpfProbe& probe() const { return *probe_; }
 
  private:
@@ -98,6 +100,7 @@ class Sensor {
   Event event_;  // reused for every record
   std::array<std::atomic<uint64_t>, 2> forward_mask_{};
   std::atomic<bool> stop_{false};
+  std::atomic<bool> healthy_{true};
   std::atomic<uint64_t> forwarded_{0}, state_only_{0};
   std::thread thread_;
   mutable std::mutex stats_mu_;
