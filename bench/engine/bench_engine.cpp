@@ -1,0 +1,174 @@
+// Engine throughput on one core: a realistic event mix through RuleEngine::process() with (a) the upstream
+// stable rules, (b) Peregrine's default rules, (c) no rules. Two modes per configuration:
+//   eval         events already decoded (the rules' cost alone)
+//   decode+eval  events decoded from 64 KiB wire batches first (what the daemon does per event)
+// Each measurement is repeated and the best run is kept. Results and the command: docs/performance.md.
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <ctime>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "bench/engine/event_mix.h"
+#include "common/codec.h"
+#include "engine/rules/rule_engine.h"
+
+using namespace peregrine;
+/// Thread CPU time: the machine is shared, so wall time would measure the neighbours too. Events per CPU-second
+/// of this thread is exactly "events/s on one core".
+double cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+namespace {
+
+struct Measured {
+  double eval_eps = 0;
+  double decode_eps = 0;
+  uint64_t alerts = 0;
+};
+
+std::vector<std::vector<uint8_t>> encode_batches(const std::vector<Event>& events) {
+  std::vector<std::vector<uint8_t>> out;
+  wire::BatchEncoder enc;
+  for (const auto& e : events) {
+    enc.add(e);
+    if (enc.size_bytes() >= wire::kTargetBatchBytes) {
+      out.emplace_back(enc.bytes().begin(), enc.bytes().end());
+      enc.clear();
+    }
+  }
+  if (enc.count() > 0) out.emplace_back(enc.bytes().begin(), enc.bytes().end());
+  return out;
+}
+
+/// Runs `pass` (which processes every event once and returns how many) until `seconds` of CPU time have been
+/// used, `reps` times; returns the best events per CPU-second.
+template <typename Pass>
+double best_rate(Pass pass, double seconds, int reps) {
+  double best = 0;
+  for (int r = 0; r < reps; ++r) {
+    uint64_t n = 0;
+    const double start = cpu_seconds();
+    double el = 0;
+    do {
+      n += pass();
+      el = cpu_seconds() - start;
+    } while (el < seconds);
+    best = std::max(best, static_cast<double>(n) / el);
+  }
+  return best;
+}
+
+Measured measure(engine::RuleEngine& eng, const std::vector<Event>& events,
+                 const std::vector<std::vector<uint8_t>>& batches, double seconds, int reps) {
+  Measured m;
+  std::vector<Alert> alerts;
+  alerts.reserve(64);
+  uint64_t total_alerts = 0;
+  m.eval_eps = best_rate(
+      [&] {
+        for (const auto& e : events) {
+          eng.process(e, alerts);
+          total_alerts += alerts.size();
+          alerts.clear();
+        }
+        return events.size();
+      },
+      seconds, reps);
+  Event evt;
+  m.decode_eps = best_rate(
+      [&] {
+        size_t n = 0;
+        for (const auto& b : batches) {
+          auto dec = wire::BatchDecoder::open(b);
+          if (!dec) return n;
+          while (true) {
+            auto more = dec->next(evt);
+            if (!more || !*more) break;
+            eng.process(evt, alerts);
+            alerts.clear();
+            ++n;
+          }
+        }
+        return n;
+      },
+      seconds, reps);
+  // Alerts for exactly one pass over the mix.
+  for (const auto& e : events) {
+    eng.process(e, alerts);
+    m.alerts += alerts.size();
+    alerts.clear();
+  }
+  (void)total_alerts;
+  return m;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"peregrine-bench-engine: rule evaluation throughput on one core"};
+  size_t n_events = 65536;
+  double seconds = 1.0;
+  int reps = 3;
+  std::string upstream = std::string(PEREGRINE_SOURCE_DIR) + "/../shared/falco-rules/falco_rules.yaml";
+  std::string defaults = std::string(PEREGRINE_SOURCE_DIR) + "/rules/peregrine_rules.yaml";
+  app.add_option("--events", n_events, "distinct events in the mix");
+  app.add_option("--seconds", seconds, "minimum duration of one measurement");
+  app.add_option("--reps", reps, "repetitions per measurement (best kept)");
+  app.add_option("--upstream-rules", upstream, "upstream stable rules file");
+  app.add_option("--default-rules", defaults, "Peregrine default rules file");
+  std::string only;
+  app.add_option("--only", only, "run one configuration: a, b or c (for profiling)");
+  CLI11_PARSE(app, argc, argv);
+
+  const auto events = bench::make_event_mix(n_events, 42);
+  const auto batches = encode_batches(events);
+  size_t bytes = 0;
+  for (const auto& b : batches) bytes += b.size();
+  std::printf("event mix: %zu events, %zu batches, %.0f bytes/event on the wire\n", events.size(), batches.size(),
+              static_cast<double>(bytes) / events.size());
+  for (const auto& s : bench::mix_shares()) std::printf("  %5.1f%%  %s\n", s.per_mille / 10.0, s.what);
+
+  struct Config {
+    const char* name;
+    std::vector<std::string> files;
+  };
+  std::vector<Config> configs = {{"(c) no rules", {}}, {"(b) default rules", {defaults}}};
+  if (std::filesystem::exists(upstream)) {
+    configs.push_back({"(a) upstream stable rules", {upstream}});
+  } else {
+    std::printf("upstream rules not found at %s: (a) skipped\n", upstream.c_str());
+  }
+  if (!only.empty()) {
+    std::erase_if(configs, [&](const Config& c) { return std::string(c.name).substr(1, 1) != only; });
+  }
+  std::vector<Measured> results;
+  std::printf("\n%-28s %6s %14s %14s %10s\n", "configuration", "rules", "eval ev/s", "decode+eval", "alerts/pass");
+  for (const auto& c : configs) {
+    engine::RuleEngine eng;
+    eng.set_hostname("bench");
+    if (!c.files.empty()) {
+      auto res = eng.load_files(c.files);
+      if (!res.successful()) {
+        std::fprintf(stderr, "%s", res.to_text().c_str());
+        return 1;
+      }
+    }
+    Measured m = measure(eng, events, batches, seconds, reps);
+    results.push_back(m);
+    std::printf("%-28s %6zu %14.0f %14.0f %10llu\n", c.name, eng.rules().size(), m.eval_eps, m.decode_eps,
+                static_cast<unsigned long long>(m.alerts));
+  }
+  std::printf("\nslowdown vs (c) no rules (time per event ratio):\n");
+  for (size_t i = 1; i < results.size() && only.empty(); ++i) {
+    std::printf("  %-26s eval %.2fx   decode+eval %.2fx\n", configs[i].name,
+                results[0].eval_eps / results[i].eval_eps, results[0].decode_eps / results[i].decode_eps);
+  }
+  return 0;
+}
