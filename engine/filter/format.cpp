@@ -141,6 +141,12 @@ Result<OutputFormat> compile_output(std::string_view fmt, const FieldRegistry& r
     if (p >= fmt.size()) return make_error("invalid output format: trailing '%' at pos " + std::to_string(i));
     size_t width = 0;
     while (p < fmt.size() && fmt[p] >= '0' && fmt[p] <= '9') width = width * 10 + static_cast<size_t>(fmt[p++] - '0');
+    constexpr std::string_view kContainerInfo = "container.info";
+    if (fmt.substr(p, kContainerInfo.size()) == kContainerInfo &&
+        (p + kContainerInfo.size() == fmt.size() || !is_field_char(fmt[p + kContainerInfo.size()]))) {
+      i = p + kContainerInfo.size();  // deprecated, stripped like Falco
+      continue;
+    }
     size_t maxlen = max_token_len(fmt, p);
     std::shared_ptr<const Extractor> ex;
     size_t len = maxlen;
@@ -155,7 +161,6 @@ Result<OutputFormat> compile_output(std::string_view fmt, const FieldRegistry& r
     }
     std::string key(fmt.substr(p, len));
     i = p + len;
-    if (key == "container.info") continue;  // deprecated, stripped like Falco
     OutputFormat::Token t;
     t.literal = std::move(literal);
     literal.clear();
