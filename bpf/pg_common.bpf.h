@@ -219,10 +219,11 @@ static __always_inline void pg__submit(struct pg_buf *b, __u32 off, __u8 categor
 	/* clang may drop a C-level mask it can prove redundant; the verifier still needs to see one. */
 	asm volatile("%[s] &= 0x3fff" : [s] "+r"(size));  /* == PG_MAX_EVENT_SIZE - 1 */
 	b->hdr.len = (__u32)size;
-	/* No wakeup per event (the consumer polls with a short timeout); wake it only when the ring is filling. */
+	/* No wakeup per event: a wakeup is an irq_work self-IPI (a VM exit under virtualisation), and the consumer
+	 * polls with a short timeout anyway. Wake it once, when this record makes the ring cross half full. */
 	__u64 avail = bpf_ringbuf_query(&pg_events, BPF_RB_AVAIL_DATA);
-	__u64 ring = bpf_ringbuf_query(&pg_events, BPF_RB_RING_SIZE);
-	__u64 flags = avail > ring / 8 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	__u64 half = bpf_ringbuf_query(&pg_events, BPF_RB_RING_SIZE) / 2;
+	__u64 flags = (avail < half && avail + size >= half) ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 	if (bpf_ringbuf_output(&pg_events, &b->hdr, size, flags) != 0 && c) {
 		if (category >= PG_CAT_COUNT)
 			category = PG_CAT_OTHER;

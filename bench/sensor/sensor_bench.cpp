@@ -144,8 +144,10 @@ void slowdown(const char* name, int rounds, uint32_t ring_mib, const std::functi
                 static_cast<unsigned long long>(after.drops() - before.drops()));
   }
   double moff = median(off), mon = median(on);
-  std::printf("[%s] %-10s median off %.3fs (%.0f ops/s)  on %.3fs (%.0f ops/s)  slowdown %.3fx\n", mode.c_str(), name, moff, ops / moff,
-              mon, ops / mon, mon / moff);
+  double boff = *std::min_element(off.begin(), off.end()), bon = *std::min_element(on.begin(), on.end());
+  std::printf("[%s] %-10s median off %.3fs (%.0f ops/s)  on %.3fs (%.0f ops/s)  slowdown %.3fx | best-of off %.3fs "
+              "on %.3fs  slowdown %.3fx\n",
+              mode.c_str(), name, moff, ops / moff, mon, ops / mon, mon / moff, boff, bon, bon / boff);
 }
 
 // Paced generators: `threads` threads doing open+close (2 events) at `rate` events/s in total.
