@@ -1,0 +1,38 @@
+// docs/fields.md documents every registered field (and only registered fields).
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "engine/fields/registry.h"
+
+using namespace peregrine::engine;
+
+TEST_CASE("docs/fields.md lists every registered field with its type") {
+  std::ifstream in(std::string(PEREGRINE_SOURCE_DIR) + "/docs/fields.md");
+  REQUIRE_MESSAGE(in.good(), "docs/fields.md is missing");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string doc = ss.str();
+  std::set<std::string> documented;
+  std::regex row(R"(^\| `([a-zA-Z0-9_.]+)` \| ([a-z0-9 ]+) \|)");
+  std::istringstream lines(doc);
+  std::string line;
+  std::map<std::string, std::string> types;
+  while (std::getline(lines, line)) {
+    std::smatch m;
+    if (std::regex_search(line, m, row)) types[m[1]] = m[2];
+  }
+  builtin_fields().for_each_field([&](const FieldInfo& f) {
+    auto it = types.find(f.name);
+    CHECK_MESSAGE(it != types.end(), f.name << " is not documented");
+    if (it == types.end()) return;
+    std::string type(field_type_name(f.type));
+    CHECK_MESSAGE(it->second.find(type) != std::string::npos, f.name << " documented as " << it->second);
+    documented.insert(f.name);
+  });
+  for (const auto& [name, _] : types) CHECK_MESSAGE(builtin_fields().find(name), name << " is documented but unknown");
+  CHECK(documented.size() == builtin_fields().size());
+}
