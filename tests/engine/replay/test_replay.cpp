@@ -167,3 +167,29 @@ TEST_CASE("replay CLI: alerts as Falco JSON lines, bad lines reported with their
   CHECK(es.str().find("1 bad line(s) skipped") != std::string::npos);
   fs::remove_all(tmp);
 }
+
+TEST_CASE("replay: a k8s_audit rule (Attach/Exec Pod) fires on an exec audit event, not on a log read") {
+  if (!fs::exists(kUpstream / "k8s_audit_rules.yaml")) {
+    MESSAGE("SKIPPED: " << (kUpstream / "k8s_audit_rules.yaml").string() << " is not present");
+    return;
+  }
+  RuleEngine eng;
+  auto res = eng.load_files({(kUpstream / "k8s_audit_rules.yaml").string()});
+  REQUIRE_MESSAGE(res.successful(), res.to_text());
+  eng.set_rule_matching(RuleMatching::kAll);
+  auto events = read_events(kFixtures / "k8s_audit_rules/attach_exec_pod.jsonl");
+  REQUIRE(events.size() == 2);
+  std::vector<Alert> out;
+  eng.process(events[0], out);
+  bool found = false;
+  for (const auto& a : out) {
+    if (a.rule != "Attach/Exec Pod") continue;
+    found = true;
+    CHECK(a.source == "k8s_audit");
+    CHECK(a.priority == Priority::kNotice);
+    CHECK(std::get<std::string>(a.output_fields.at("ka.user.name")) == "alice@example.com");
+    CHECK(std::get<std::string>(a.output_fields.at("ka.uri.param[command]")) == "sh");
+  }
+  CHECK(found);
+  CHECK_FALSE(fires(eng, events[1], "Attach/Exec Pod"));
+}

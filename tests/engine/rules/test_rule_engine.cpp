@@ -210,6 +210,29 @@ TEST_CASE("skip-if-unknown-filter turns unknown fields into LOAD_UNKNOWN_FILTER 
   CHECK(eng.rules()[0]->name == "s");
 }
 
+TEST_CASE("skip-if-unknown-filter also covers unknown event types, but not syntax errors") {
+  RuleEngine eng;
+  auto evt = eng.load_string(rule_yaml("r", "evt.type = made_up_call", "  skip-if-unknown-filter: true\n"), "e.yaml");
+  CHECK(evt.errors.empty());
+  REQUIRE(evt.warnings.size() == 1);
+  CHECK(evt.warnings[0].code == LoadCode::kUnknownFilter);
+  CHECK(eng.rules().empty());
+  auto syntax = eng.load_string(rule_yaml("r", "evt.type = open and (", "  skip-if-unknown-filter: true\n"), "s.yaml");
+  CHECK_FALSE(syntax.successful());
+}
+
+TEST_CASE("unknown sources are skipped with a warning") {
+  RuleEngine eng;
+  auto res = eng.load_string(rule_yaml("r", "ct.name = x", "  source: aws_cloudtrail\n") +
+                                 rule_yaml("s", "evt.type = open"),
+                             "src.yaml");
+  CHECK(res.errors.empty());
+  REQUIRE(res.warnings.size() == 1);
+  CHECK(res.warnings[0].code == LoadCode::kUnknownSource);
+  REQUIRE(eng.rules().size() == 1);
+  CHECK(eng.rules()[0]->name == "s");
+}
+
 TEST_CASE("disabled rules are still compiled") {
   RuleEngine eng;
   auto res = eng.load_string(rule_yaml("r", "evt.type = open and", "  enabled: false\n"), "dis.yaml");
