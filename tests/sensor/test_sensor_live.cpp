@@ -5,7 +5,9 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -42,12 +44,14 @@ bool can_run() {
   return true;
 }
 
-// Keeps events of this process and its children; waits on conditions with a deadline.
+// Keeps events of this process and its descendants; waits on conditions with a deadline.
 class Collector : public EventSink {
  public:
   void on_event(const Event& ev) override {
     const uint32_t self = static_cast<uint32_t>(::getpid());
-    if (ev.proc.pid != self && ev.proc.ppid != self) return;
+    bool mine = ev.proc.pid == self || ev.proc.ppid == self;
+    for (const auto& a : ev.proc.ancestors) mine = mine || a.pid == self;
+    if (!mine) return;
     std::lock_guard lk(mu_);
     events_.push_back(ev);
     cv_.notify_all();
@@ -311,4 +315,58 @@ TEST_CASE("failure modes: a missing BTF file or no privileges give one clear mes
   } else {
     CHECK(p.error().message.find("not running as root") != std::string::npos);
   }
+}
+
+TEST_CASE("exec from an overlayfs upper layer sets exe_upper_layer - a lower-layer binary does not") {
+  if (!can_run()) return;
+  namespace fs = std::filesystem;
+  const fs::path base = fs::temp_directory_path() / ("pg-ovl-" + std::to_string(::getpid()));
+  fs::remove_all(base);
+  for (const char* d : {"lower", "upper", "work", "merged"}) fs::create_directories(base / d);
+  const char* bin = fs::exists("/usr/bin/true") ? "/usr/bin/true" : "/bin/true";
+  fs::copy_file(bin, base / "lower" / "lower_true");
+  Live live;
+  // The mount lives in a private mount namespace of a child process and disappears with it.
+  pid_t helper = ::fork();
+  if (helper == 0) {
+    if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) _exit(2);
+    std::string opts = "lowerdir=" + (base / "lower").string() + ",upperdir=" + (base / "upper").string() +
+                       ",workdir=" + (base / "work").string();
+    if (::mount("overlay", (base / "merged").c_str(), "overlay", 0, opts.c_str()) != 0) _exit(3);
+    std::error_code ec;
+    fs::copy_file(bin, base / "merged" / "upper_true", ec);  // a new file: lands in the upper layer
+    if (ec) _exit(4);
+    for (const char* name : {"upper_true", "lower_true"}) {
+      pid_t c = ::fork();
+      if (c == 0) {
+        std::string path = (base / "merged" / name).string();
+        char* const argv[] = {const_cast<char*>(name), nullptr};
+        ::execv(path.c_str(), argv);
+        _exit(127);
+      }
+      int st = 0;
+      ::waitpid(c, &st, 0);
+    }
+    _exit(0);
+  }
+  int status = 0;
+  ::waitpid(helper, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) == 3) {
+    fs::remove_all(base);
+    MESSAGE("skipped: cannot mount overlayfs here");
+    return;
+  }
+  REQUIRE(WEXITSTATUS(status) == 0);
+  auto upper = live.sink.wait_for([&](const Event& e) {
+    return e.type == EventType::kExecve && e.proc.exe == "upper_true";
+  });
+  auto lower = live.sink.wait_for([&](const Event& e) {
+    return e.type == EventType::kExecve && e.proc.exe == "lower_true";
+  });
+  fs::remove_all(base);
+  REQUIRE(upper.has_value());
+  REQUIRE(lower.has_value());
+  CHECK(upper->proc.exe_upper_layer);
+  CHECK_FALSE(lower->proc.exe_upper_layer);
+  CHECK(upper->proc.exepath == (base / "merged" / "upper_true").string());
 }
