@@ -156,10 +156,13 @@ void Collector::apply_rule(RuleUpdate u, LoadResult& res) {
 }
 
 void Collector::define_rule(RuleUpdate& u) {
-  for (const char* key : {"condition", "output", "desc", "priority"}) {
-    bool present = (std::string(key) == "condition" && u.condition) || (std::string(key) == "output" && u.output) ||
-                   (std::string(key) == "desc" && u.desc) || (std::string(key) == "priority" && u.priority);
-    if (!present) throw LoadError(LoadCode::kErrYamlValidate, std::string("Item has no mapping for key '") + key + "'", u.ctx);
+  const std::pair<const char*, bool> required[] = {
+      {"condition", u.condition.has_value()}, {"output", u.output.has_value()},
+      {"desc", u.desc.has_value()}, {"priority", u.priority.has_value()}};
+  for (const auto& [key, present] : required) {
+    if (!present) {
+      throw LoadError(LoadCode::kErrYamlValidate, std::string("Item has no mapping for key '") + key + "'", u.ctx);
+    }
   }
   RuleInfo r;
   r.name = u.name;

@@ -78,18 +78,18 @@ LoadResult RuleEngine::load_files(const std::vector<std::string>& paths) {
     files.emplace_back(p, ss.str());
   }
   if (!read_errors.successful()) return read_errors;
-  return load(files, true);
+  return load(files);
 }
 
 LoadResult RuleEngine::load_string(const std::string& content, const std::string& name) {
-  return load({{name, content}}, false);
+  return load({{name, content}});
 }
 
 LoadResult RuleEngine::load_contents(const std::vector<std::pair<std::string, std::string>>& files) {
-  return load(files, false);
+  return load(files);
 }
 
-LoadResult RuleEngine::load(const std::vector<std::pair<std::string, std::string>>& files, bool /*from_disk*/) {
+LoadResult RuleEngine::load(const std::vector<std::pair<std::string, std::string>>& files) {
   LoadResult res;
   Collector col({kSourceSyscall, kSourceK8sAudit});
   for (const auto& [name, content] : files) {

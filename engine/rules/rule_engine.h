@@ -72,7 +72,7 @@ class RuleEngine {
   uint64_t events_processed() const { return events_processed_; }
 
  private:
-  LoadResult load(const std::vector<std::pair<std::string, std::string>>& files, bool from_disk);
+  LoadResult load(const std::vector<std::pair<std::string, std::string>>& files);
   void build_alert(const CompiledRule& rule, const Event& evt, Alert& a);
   void rebuild_index();
   template <typename Pred>
