@@ -136,11 +136,13 @@ std::string quote_value(std::string_view s) {
   if (bare) return std::string(s);
   std::string out = "\"";
   static const char* kHex = "0123456789abcdef";
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
     switch (c) {
       case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
+      // A quoted string ends at the first delimiter not preceded by a backslash (libs lexer), so a trailing
+      // backslash cannot be written as "\\": use the hex escape instead.
+      case '\\': out += i + 1 == s.size() ? "\\x5c" : "\\\\"; break;
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;

@@ -301,4 +301,10 @@ TEST_CASE("clone and equality") {
   CHECK(quote_value("a b") == "\"a b\"");
   CHECK(quote_value("") == "\"\"");
   CHECK(quote_value("a\"b") == "\"a\\\"b\"");
+  // A trailing backslash must not escape the closing quote (found by fuzz_condition).
+  auto t = parse_condition("proc.name = '\\ '").value();
+  CHECK(t->children[1]->text == "\\");
+  auto again = parse_condition(t->to_string());
+  REQUIRE(again.ok());
+  CHECK(*again.value() == *t);
 }
