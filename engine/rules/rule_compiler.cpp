@@ -175,6 +175,15 @@ class RuleCompiler {
     auto filter = compile_filter(*ast, registry_, &warnings, opts, &failure);
     if (!filter) {
       if (skippable(rule, failure, filter.error().message)) return nullptr;
+      // Offsets of nodes that came from a macro point into the macro's text, not the rule's: for unknown
+      // fields, locate the field in the rule text instead, and give no position if it is not there.
+      if (!failure.field.empty() && text.compare(failure.offset, failure.field.size(), failure.field) != 0) {
+        const size_t at = text.find(failure.field);
+        if (at == std::string::npos) {
+          throw LoadError(LoadCode::kErrCompileCondition, filter.error().message, rule.ctx);
+        }
+        failure.offset = at;
+      }
       fail_in_condition(LoadCode::kErrCompileCondition, filter.error().message, rule.ctx, text, failure.offset);
     }
     auto output = compile_output(rule.output, registry_, &pool_);

@@ -188,6 +188,13 @@ TEST_CASE("compile errors carry the position inside the condition") {
   CHECK(field.errors[0].message.find("proc.nmae") != std::string::npos);
   CHECK(field.errors[0].condition_column == 22);
 
+  auto via_macro = eng.load_string("- macro: m\n  condition: proc.nmae = x\n" + rule_yaml("r", "evt.type = open and m"),
+                                   "macro.yaml");
+  REQUIRE(via_macro.errors.size() == 1);
+  CHECK(via_macro.errors[0].message.find("proc.nmae") != std::string::npos);
+  CHECK(via_macro.errors[0].item_name == "r");
+  CHECK(via_macro.errors[0].condition_line == 0);  // the field is in the macro's text, not the rule's
+
   auto evt = eng.load_string(rule_yaml("r", "evt.type = opne"), "evt.yaml");
   REQUIRE(evt.errors.size() == 1);
   CHECK(evt.errors[0].message.find("unknown event type opne") != std::string::npos);
