@@ -140,7 +140,7 @@ void RouterApp::housekeeping() {
 
 bool RouterApp::healthy() const {
   std::lock_guard lk(mu_);
-  return started_ && !stopped_;
+  return started_ && !stopped_ && !queue_->failed();
 }
 
 std::string RouterApp::alerts_endpoint() const { return receiver_ ? receiver_->endpoint() : ""; }

@@ -49,28 +49,44 @@ IntakePipeline::IntakePipeline(DurableQueue& queue, DedupWindow& window, DeadLet
 
 Result<IntakeResult> IntakePipeline::accept(std::vector<Alert> alerts) {
   IntakeResult res;
+  // Serialise before taking the lock; only the dedup decision and the write need it.
+  std::vector<std::string> rendered;
+  rendered.reserve(alerts.size());
+  for (auto& a : alerts) {
+    if (a.uuid.empty()) a.uuid = make_uuid();
+    nlohmann::json j = a;
+    rendered.push_back(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
   std::vector<std::string> payloads;
   std::vector<std::string> uuids;
   payloads.reserve(alerts.size());
-  std::lock_guard lk(mu_);
+  std::unique_lock lk(mu_);
   std::unordered_set<std::string> in_batch;
-  for (auto& a : alerts) {
-    if (a.uuid.empty()) a.uuid = make_uuid();
-    if (window_.contains(a.uuid) || !in_batch.insert(a.uuid).second) {
+  for (size_t i = 0; i < alerts.size(); ++i) {
+    if (window_.contains(alerts[i].uuid) || !in_batch.insert(alerts[i].uuid).second) {
       ++res.duplicates;
       continue;
     }
-    nlohmann::json j = a;
-    payloads.push_back(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    uuids.push_back(a.uuid);
+    payloads.push_back(std::move(rendered[i]));
+    uuids.push_back(alerts[i].uuid);
   }
   if (!payloads.empty()) {
-    auto r = queue_.append(payloads);
-    if (!r) {
+    auto first = queue_.write(payloads);
+    if (!first) {
       rejected_ += payloads.size();
-      return r.error();
+      return first.error();
     }
     for (const auto& u : uuids) window_.insert(u);
+  }
+  // Everything written so far, including the originals of this batch's duplicates, which another intake may
+  // still be syncing: a duplicate must not be acknowledged before its original is on disk.
+  const uint64_t durable_end = queue_.next_seq();
+  lk.unlock();
+  // Wait for the disk outside the lock, so concurrent intakes share one fdatasync (group commit). If it
+  // fails the queue refuses everything from now on, so no later duplicate can be acknowledged either.
+  if (auto d = queue_.make_durable(durable_end); !d) {
+    rejected_ += payloads.size();
+    return d.error();
   }
   res.accepted = payloads.size();
   accepted_ += res.accepted;

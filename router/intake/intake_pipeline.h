@@ -64,7 +64,7 @@ class IntakePipeline {
   DurableQueue& queue_;
   DedupWindow& window_;
   DeadLetterFile* rejects_;
-  std::mutex mu_;  // serialises dedup check + append + insert across intakes
+  std::mutex mu_;  // serialises dedup check + write + insert across intakes (not the fdatasync wait)
   std::atomic<uint64_t> accepted_{0}, duplicates_{0}, invalid_{0}, rejected_{0};
 };
 

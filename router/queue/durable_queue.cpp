@@ -149,6 +149,7 @@ Result<void> DurableQueue::recover() {
     if (v) next_seq_ = std::max(next_seq_, *v);
   }
   last_sync_ = std::chrono::steady_clock::now();
+  durable_seq_ = next_seq_;  // what survived the restart is what the disk has
   if (segments_.empty() || segments_.back()->end_seq() < next_seq_) return roll_segment_locked();
   return {};
 }
@@ -208,8 +209,57 @@ Result<void> DurableQueue::roll_segment_locked() {
 }
 
 Result<uint64_t> DurableQueue::append(std::span<const std::string> payloads) {
+  auto first = write(payloads);
+  if (!first) return first;
+  if (auto r = make_durable(*first + payloads.size()); !r) return r.error();
+  return first;
+}
+
+void DurableQueue::mark_durable(uint64_t seq) {
+  uint64_t cur = durable_seq_.load();
+  while (cur < seq && !durable_seq_.compare_exchange_weak(cur, seq)) {
+  }
+}
+
+Result<void> DurableQueue::make_durable(uint64_t end_seq) {
+  if (options_.fsync != FsyncPolicy::kBatch || durable_seq_.load() >= end_seq) return {};
+  std::lock_guard sl(sync_mu_);
+  if (durable_seq_.load() >= end_seq) return {};  // a concurrent caller's fdatasync covered these records
+  uint64_t target = 0;
+  std::string path;
+  UniqueFd fd;
+  {
+    std::lock_guard lk(mu_);
+    if (failed_) return make_error(failure_);
+    target = next_seq_;
+    if (!dirty_) {
+      mark_durable(target);
+      return {};
+    }
+    path = segments_.back()->path;
+    // Our own descriptor: the segment may roll (and, much later, be reclaimed) while we sync outside the lock.
+    fd = UniqueFd(::dup(segments_.back()->fd.get()));
+    if (!fd.valid()) return errno_error("dup", path);
+  }
+  if (::fdatasync(fd.get()) != 0) {
+    auto e = errno_error("fdatasync", path);
+    std::lock_guard lk(mu_);
+    failed_ = true;
+    failure_ = "queue unusable after a failed fdatasync (restart required): " + e.message;
+    return make_error(failure_);
+  }
+  mark_durable(target);
+  std::lock_guard lk(mu_);
+  ++counters_.fsyncs;
+  last_sync_ = std::chrono::steady_clock::now();
+  if (next_seq_ == target) dirty_ = false;
+  return {};
+}
+
+Result<uint64_t> DurableQueue::write(std::span<const std::string> payloads) {
   std::string buf;
   std::unique_lock lk(mu_);
+  if (failed_) return make_error(failure_);
   const uint64_t first = next_seq_;
   size_t total = 0;
   for (const auto& p : payloads) {
@@ -248,9 +298,8 @@ Result<uint64_t> DurableQueue::append(std::span<const std::string> payloads) {
   next_seq_ += payloads.size();
   counters_.appended += payloads.size();
   dirty_ = true;
-  if (options_.fsync == FsyncPolicy::kBatch ||
-      (options_.fsync == FsyncPolicy::kInterval &&
-       std::chrono::steady_clock::now() - last_sync_ >= options_.fsync_interval)) {
+  if (options_.fsync == FsyncPolicy::kInterval &&
+      std::chrono::steady_clock::now() - last_sync_ >= options_.fsync_interval) {
     if (auto r = sync_locked(); !r) return r.error();
   }
   lk.unlock();
@@ -260,7 +309,13 @@ Result<uint64_t> DurableQueue::append(std::span<const std::string> payloads) {
 
 Result<void> DurableQueue::sync_locked() {
   Segment* seg = segments_.back().get();
-  if (::fdatasync(seg->fd.get()) != 0) return errno_error("fdatasync", seg->path);
+  if (::fdatasync(seg->fd.get()) != 0) {
+    failed_ = true;
+    failure_ = "queue unusable after a failed fdatasync (restart required): " +
+               errno_error("fdatasync", seg->path).message;
+    return make_error(failure_);
+  }
+  mark_durable(next_seq_);
   last_sync_ = std::chrono::steady_clock::now();
   dirty_ = false;
   ++counters_.fsyncs;

@@ -69,7 +69,17 @@ class DurableQueue {
   DurableQueue& operator=(const DurableQueue&) = delete;
 
   /// Appends all payloads or none; returns the seq of the first. Durable per the fsync policy on return.
+  /// Equivalent to write() followed by make_durable().
   Result<uint64_t> append(std::span<const std::string> payloads);
+  /// Writes all payloads or none (readable at once) and returns the seq of the first; not yet fsynced under
+  /// the batch policy. Lets callers release their own locks before waiting for the disk.
+  Result<uint64_t> write(std::span<const std::string> payloads);
+  /// Under the batch policy, returns once every record below `end_seq` is on disk. Concurrent callers share
+  /// one fdatasync (group commit). A failed fdatasync poisons the queue: every later write fails, because
+  /// after such an error Linux may have dropped the dirty pages and nothing written since can be trusted.
+  Result<void> make_durable(uint64_t end_seq);
+  /// True after an fdatasync failure (see make_durable); the process should be restarted.
+  bool failed() const { return failed_.load(); }
   /// Up to max_records records with seq >= from_seq (skipping gaps); stops early past max_bytes (at least one).
   Result<std::vector<QueueRecord>> read(uint64_t from_seq, size_t max_records, size_t max_bytes) const;
   /// Waits until a record with seq >= from_seq exists, wake() is called, or the deadline passes.
@@ -105,6 +115,7 @@ class DurableQueue {
   Result<void> recover_segment(Segment& seg, bool newest);
   Result<void> roll_segment_locked();
   Result<void> sync_locked();
+  void mark_durable(uint64_t seq);
   Result<void> write_cursor_file(const std::string& name, uint64_t next) const;
   void reclaim();
   std::vector<std::unique_ptr<Segment>>::const_iterator find_segment_locked(uint64_t seq) const;
@@ -120,6 +131,10 @@ class DurableQueue {
   uint64_t wake_generation_ = 0;
   std::chrono::steady_clock::time_point last_sync_;
   bool dirty_ = false;
+  std::mutex sync_mu_;                 // one group-commit fdatasync at a time
+  std::atomic<uint64_t> durable_seq_{0};  // every record below this is on disk
+  std::atomic<bool> failed_{false};
+  std::string failure_;                // guarded by mu_
   mutable QueueStats counters_;
 };
 
