@@ -1,8 +1,8 @@
 // ka.* (k8saudit plugin) and jevt.* / json.* (json plugin) over the audit event JSON in Event::payload.
 //
-// The payload is parsed at most once per event (a per-thread cache keyed by the EvalContext generation is not
-// available to table extractors, so the cache key is the payload's address + size + event number). The k8s
-// audit path allocates while parsing JSON; the syscall path does not touch this file.
+// The payload is parsed at most once per event: a per-thread cache keyed by the payload text itself (a memcmp
+// is far cheaper than a parse, and it stays correct when the decoder reuses one Event object). The k8s audit
+// path allocates while parsing JSON; the syscall path does not touch this file.
 #include <nlohmann/json.hpp>
 
 #include "engine/fields/simple.h"
@@ -15,10 +15,8 @@ using fields::FieldDef;
 using nlohmann::json;
 
 struct DocCache {
-  const Event* evt = nullptr;
-  uint64_t num = 0;
-  const char* data = nullptr;
-  size_t size = 0;
+  bool valid = false;
+  std::string text;
   bool ok = false;
   json doc;
 };
@@ -26,11 +24,9 @@ struct DocCache {
 const json* doc_of(const Event& e) {
   if (e.source != EventSource::kK8sAudit) return nullptr;
   thread_local DocCache c;
-  if (c.evt != &e || c.num != e.num || c.data != e.payload.data() || c.size != e.payload.size()) {
-    c.evt = &e;
-    c.num = e.num;
-    c.data = e.payload.data();
-    c.size = e.payload.size();
+  if (!c.valid || c.text != e.payload) {
+    c.valid = true;
+    c.text = e.payload;
     c.doc = json::parse(e.payload, nullptr, false);
     c.ok = !c.doc.is_discarded() && c.doc.is_object();
   }

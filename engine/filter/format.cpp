@@ -155,6 +155,15 @@ Result<OutputFormat> compile_output(std::string_view fmt, const FieldRegistry& r
       if (ex) break;
     }
     if (!ex) {
+      // A field-shaped token that is not registered gets the unknown-field error (see is_unknown_field_error).
+      std::string_view tok = fmt.substr(p, maxlen);
+      std::string_view name = tok.substr(0, tok.find('['));
+      while (!name.empty() && name.back() == '.') name.remove_suffix(1);
+      std::string sfx;
+      if (name.find('.') != std::string_view::npos && name.find('(') == std::string_view::npos &&
+          !registry.resolve(name, &sfx))
+        return make_error("filter_check called with nonexistent field " + std::string(name) +
+                          " (output format token at pos " + std::to_string(i) + ")");
       size_t end = std::min(fmt.size(), p + std::max<size_t>(maxlen, 1));
       return make_error("invalid output format token '%" + std::string(fmt.substr(p, end - p)) + "' at pos " +
                         std::to_string(i));

@@ -1,6 +1,7 @@
 // Output-format compilation and rendering.
 #include <doctest/doctest.h>
 
+#include "engine/filter/compiler.h"
 #include "engine/filter/format.h"
 #include "tests/engine/filter/event_fixture.h"
 
@@ -104,7 +105,11 @@ TEST_CASE("container.info is deprecated and stripped") {
 TEST_CASE("format errors") {
   CHECK(!compile_output("ends with %", builtin_fields()).ok());
   CHECK(compile_output("ends with %", builtin_fields()).error().message.find("trailing '%'") != std::string::npos);
-  CHECK(!compile_output("%proc.nosuchfield", builtin_fields()).ok());
+  auto unknown = compile_output("x %proc.nosuchfield y", builtin_fields());
+  REQUIRE(!unknown.ok());
+  CHECK(is_unknown_field_error(unknown.error()));
+  CHECK(unknown.error().message.find("proc.nosuchfield") != std::string::npos);
+  CHECK(!is_unknown_field_error(compile_output("%tolower(evt.num)", builtin_fields()).error()));
   CHECK(!compile_output("100% sure", builtin_fields()).ok());
   CHECK(!compile_output("%", builtin_fields()).ok());
   CHECK(!compile_output("%20", builtin_fields()).ok());

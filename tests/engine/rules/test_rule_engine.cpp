@@ -356,3 +356,17 @@ TEST_CASE("alerts carry Falco's fields") {
   REQUIRE(again.size() == 1);
   CHECK(again[0].uuid != a.uuid);
 }
+
+TEST_CASE("list substitution that explodes is rejected instead of exhausting memory") {
+  std::string yaml;
+  for (int i = 0; i < 12; ++i) {
+    yaml += "- list: l" + std::to_string(i) + "\n  items: [";
+    for (int k = 0; k < 8; ++k) yaml += (k ? ", " : "") + ("l" + std::to_string(i + 1));
+    yaml += "]\n";
+  }
+  yaml += "- list: l12\n  items: [x]\n" + rule_yaml("r", "evt.type = open and proc.name in (l0)");
+  RuleEngine eng;
+  auto res = eng.load_string(yaml, "boom.yaml");
+  REQUIRE(res.errors.size() == 1);
+  CHECK(res.errors[0].message.find("after list substitution") != std::string::npos);
+}
