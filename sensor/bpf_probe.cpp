@@ -105,7 +105,11 @@ Result<void> BpfProbe::load(const ProbeOptions& opts) {
 
   for (const auto& row : syscall_rows()) {
     uint32_t key = static_cast<uint32_t>(row.type);
-    if (bpf_map__update_elem(skel_->maps.pg_recipes, &key, sizeof(key), &row.recipe, sizeof(row.recipe), BPF_ANY))
+    pg_recipe recipe = row.recipe;
+    if (!opts.capture_buffers)
+      for (auto& k : recipe.kind)
+        if (k == PG_P_DATA) k = PG_P_NONE;  // I/O payloads only when asked for (privacy, bytes per event)
+    if (bpf_map__update_elem(skel_->maps.pg_recipes, &key, sizeof(key), &recipe, sizeof(recipe), BPF_ANY))
       return make_error("cannot fill the recipe map: " + std::string(std::strerror(errno)));
   }
   settings_.ignore_tgid = opts.ignore_tgid;

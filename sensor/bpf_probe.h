@@ -27,6 +27,7 @@ struct ProbeOptions {
   uint32_t ring_buffer_mib = 8;   // rounded up to a power of two
   bool enter_hook = true;         // TOCTOU-safe copy of open* paths at syscall entry
   uint32_t ignore_tgid = 0;       // the sensor's own process (0 = report everything)
+  bool capture_buffers = false;   // copy up to PG_MAX_DATA bytes of send/recv data (evt.buffer)
   std::string btf_path = "/sys/kernel/btf/vmlinux";
 };
 

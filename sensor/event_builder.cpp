@@ -201,6 +201,10 @@ bool EventBuilder::decode_params(const pg_event_header& h, std::span<const uint8
     }
     p.present = true;
   }
+  // evt.buffer: the I/O data snapshot of send/recv events (captured only with capture_buffers).
+  if (int di = param_index(out.type, "data"); di >= 0 && out.params[static_cast<size_t>(di)].present &&
+                                              spec.params[static_cast<size_t>(di)].kind == ParamKind::kBytes)
+    out.payload = out.params[static_cast<size_t>(di)].str;
   // Exec: the kernel sends argv as one NUL-separated blob in the "args" slot; split exe (argv[0]) off.
   if (out.type == T::kExecve || out.type == T::kExecveat) {
     int ai = param_index(out.type, "args"), ei = param_index(out.type, "exe");

@@ -207,6 +207,7 @@ TEST_CASE("connect carries the kernel socket tuple - later sendto and dup resolv
   send.u64(0, 5).str(1, "hello").u64(2, 1).u64(3, 5);
   REQUIRE(f.build(send));
   CHECK(f.ev.params[1].str == "hello");
+  CHECK(f.ev.payload == "hello");  // evt.buffer
   CHECK(f.ev.fd.typechar == '4');
   CHECK(f.ev.fd.sock.remote_port == 443);
 }
