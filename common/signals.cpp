@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cerrno>
 #include <mutex>
@@ -84,10 +85,12 @@ ShutdownSignal::~ShutdownSignal() {
 
 bool ShutdownSignal::wait_for(std::chrono::milliseconds timeout) const {
   pollfd p{read_fd_, POLLIN, 0};
+  // Very long timeouts ("forever") must neither overflow the deadline nor poll()'s int argument.
+  timeout = std::min(timeout, std::chrono::milliseconds(std::chrono::hours(24 * 365 * 100)));
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    int ms = static_cast<int>(std::max<int64_t>(0, left.count()));
+    int ms = static_cast<int>(std::clamp<int64_t>(left.count(), 0, 1 << 30));
     int rc = ::poll(&p, 1, ms);
     if (rc > 0) return true;
     if (rc == 0) return false;

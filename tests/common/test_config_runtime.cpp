@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -73,6 +74,22 @@ TEST_CASE("shutdown signal: a waiting thread wakes on request() from another thr
   s.request();
   waiter.join();
   CHECK(std::chrono::steady_clock::now() - t0 < 10s);
+}
+
+TEST_CASE("shutdown signal: a \"forever\" timeout neither overflows nor returns early") {
+  ShutdownSignal s;
+  std::atomic<bool> returned{false};
+  std::thread waiter([&] {
+    CHECK(s.wait_for(std::chrono::hours(24 * 365 * 1000)));
+    returned = true;
+  });
+  // Give a broken (overflowed) wait the chance to return early; a correct one is still blocked after this.
+  ShutdownSignal other;
+  CHECK_FALSE(other.wait_for(50ms));
+  CHECK_FALSE(returned.load());
+  s.request();
+  waiter.join();
+  CHECK(returned.load());
 }
 
 TEST_CASE("shutdown signal: SIGTERM and SIGINT reach every live instance and do not kill the process") {
