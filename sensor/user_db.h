@@ -1,7 +1,7 @@
 // uid/gid -> user.name / group.name, from /etc/passwd and /etc/group.
 //
-// Cached in memory; the files' mtime is checked at most once per `recheck` interval on lookup, and the cache is
-// re-read when either changed (useradd while the sensor runs). Not thread-safe: owned by the consumer thread.
+// Cached in memory; on every 64th lookup, and at most once per `recheck` interval, the files' mtime is checked
+// and the cache re-read when either changed (useradd while the sensor runs). refresh() checks immediately. Not thread-safe: owned by the consumer thread.
 #pragma once
 
 #include <chrono>
@@ -35,6 +35,7 @@ class UserDb {
   timespec passwd_mtime_{}, group_mtime_{};
   bool loaded_ = false;
   uint64_t reloads_ = 0;
+  uint32_t calls_ = 0;
   std::unordered_map<uint32_t, std::string> users_, groups_;
 };
 

@@ -1,11 +1,13 @@
 // Sensor overhead and throughput benchmark (root only).
 //
-//   sensor_bench [--rounds 5] [--open-iters 200000] [--exec-iters 300] [--rate-seconds 2] [--ring-mib 8]
+//   sensor_bench [--mode full|kernel|kernel-noenter|user] [--rounds 5] [--open-iters 200000] [--exec-iters 300]
+//                [--rate-seconds 2] [--ring-mib 8]
 //
 // (a) Slowdown: an open/close loop and a fork+exec loop are timed without the sensor and with it attached,
 //     alternating off/on for --rounds rounds in the same run; the report gives the median of each and the ratio.
 //     "Attached" means the full user-space path: BPF hooks, event building and wire batching (the batches are
 //     discarded instead of sent, so the engine is not part of the measurement).
+//     `user` (no root needed) measures the consumer's cost per event: EventBuilder and wire encoding.
 // (b) Zero-drop rate: paced open/close generators at doubling target rates; each step runs --rate-seconds and
 //     reads the kernel counters. The highest step with zero drops (kernel and user-space queue) is reported.
 #include <fcntl.h>
@@ -15,6 +17,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <thread>
@@ -22,6 +25,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "common/codec.h"
 #include "sensor/publisher.h"
 #include "sensor/sensor.h"
 #include "sensor/syscall_table.h"
@@ -201,6 +205,64 @@ void zero_drop_rate(uint32_t ring_mib, double seconds, double max_rate) {
   detach(a);
 }
 
+// User space only (no root): synthesized openat records through EventBuilder, then wire::BatchEncoder.
+void user_space_cost(int n) {
+  ps::ProcTable procs(1024, 64);
+  ps::ProcEntry parent;
+  parent.pid = 1;
+  parent.comm = "systemd";
+  parent.exe = "/sbin/init";
+  (void)procs.upsert(parent);
+  ps::ProcEntry self;
+  self.pid = 100;
+  self.ppid = 1;
+  self.comm = "bench";
+  self.exe = "bench";
+  self.exepath = "/usr/bin/bench";
+  self.cwd = "/root";
+  self.args = {"--flag", "value"};
+  (void)procs.upsert(self);
+  ps::UserDb users;
+  ps::BuilderOptions bo;
+  bo.proc_root = "/nonexistent";
+  ps::EventBuilder builder(bo, procs, users, nullptr, 0);
+  pg_event_header h{};
+  h.type = static_cast<uint16_t>(peregrine::EventType::kOpenat);
+  h.pid = h.tid = 100;
+  h.ppid = 1;
+  std::memcpy(h.comm, "bench", 6);
+  for (auto& l : h.param_len) l = PG_PARAM_ABSENT;
+  const std::string path = "/etc/hostname";
+  std::vector<uint8_t> payload;
+  auto put = [&](int slot, const void* p, size_t len) {
+    h.param_len[slot] = static_cast<uint16_t>(len);
+    payload.insert(payload.end(), static_cast<const uint8_t*>(p), static_cast<const uint8_t*>(p) + len);
+  };
+  uint64_t fd = 3, dirfd = static_cast<uint64_t>(-100), flags = 0, mode = 0;
+  put(0, &fd, 8);
+  put(1, &dirfd, 8);
+  put(2, path.data(), path.size());
+  put(3, &flags, 8);
+  put(4, &mode, 8);
+  h.len = static_cast<uint32_t>(sizeof(h) + payload.size());
+  std::vector<uint8_t> rec(sizeof(h));
+  std::memcpy(rec.data(), &h, sizeof(h));
+  rec.insert(rec.end(), payload.begin(), payload.end());
+  peregrine::Event ev;
+  peregrine::wire::BatchEncoder enc;
+  auto t0 = Clock::now();
+  for (int i = 0; i < n; ++i) (void)builder.build(rec, ev);
+  double build_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  t0 = Clock::now();
+  for (int i = 0; i < n; ++i) {
+    enc.add(ev);
+    if (enc.size_bytes() >= 65536) enc.clear();
+  }
+  double enc_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  std::printf("[user] per openat event: build %.0f ns, encode %.0f ns -> one consumer thread: %.0f events/s\n",
+              build_s / n * 1e9, enc_s / n * 1e9, n / (build_s + enc_s));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -210,7 +272,7 @@ int main(int argc, char** argv) {
   uint32_t ring_mib = 8;
   std::string mode = "full";
   app.add_option("--mode", mode, "full (sensor library) | kernel (BPF + counting consumer) | kernel-noenter")
-      ->check(CLI::IsMember({"full", "kernel", "kernel-noenter"}));
+      ->check(CLI::IsMember({"full", "kernel", "kernel-noenter", "user"}));
   app.add_option("--rounds", rounds, "alternating off/on rounds");
   app.add_option("--open-iters", open_iters, "open+close pairs per round");
   app.add_option("--exec-iters", exec_iters, "fork+exec per round");
@@ -218,6 +280,10 @@ int main(int argc, char** argv) {
   app.add_option("--max-rate", max_rate, "highest target rate (events/s)");
   app.add_option("--ring-mib", ring_mib, "ring buffer size");
   CLI11_PARSE(app, argc, argv);
+  if (mode == "user") {
+    user_space_cost(open_iters * 5);
+    return 0;
+  }
   if (::geteuid() != 0) {
     std::fprintf(stderr, "sensor_bench: needs root to load BPF programs\n");
     return 1;
