@@ -1,6 +1,9 @@
 // Semantics of every operator, modifier, transformer, val(), missing values and compile-time type checks.
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "tests/engine/filter/event_fixture.h"
 
 using namespace peregrine;
@@ -378,4 +381,43 @@ TEST_CASE("the same compiled filter evaluates many events correctly (cache reset
     ctx.reset(i % 2 ? b : a);
     CHECK(f.value()->eval(ctx) == (i % 2 == 0));
   }
+}
+
+TEST_CASE("a compiled filter is shared read-only across threads, one EvalContext each") {
+  auto f = compile_text("proc.name in (bash, sh) and proc.aname = sshd and tolower(proc.name) != x");
+  REQUIRE(f.ok());
+  const Filter& filter = *f.value();
+  Event yes = make_open_event();
+  Event no = make_open_event();
+  no.proc.comm = "python";
+  std::atomic<int> wrong{0};
+  auto worker = [&] {
+    EvalContext ctx;
+    for (int i = 0; i < 2000; ++i) {
+      ctx.reset(i % 2 ? no : yes);
+      if (filter.eval(ctx) != (i % 2 == 0)) ++wrong;
+    }
+  };
+  std::thread t1(worker), t2(worker);
+  t1.join();
+  t2.join();
+  CHECK(wrong.load() == 0);
+}
+
+TEST_CASE("evt.arg and evt.rawarg resolve per event type") {
+  Event e = make_open_event();
+  set_param(e, "flags", 01 | 0100);
+  CHECK(eval_on("evt.arg.flags contains O_CREAT", e));
+  CHECK(eval_on("evt.arg.flags startswith O_WRONLY", e));
+  CHECK(eval_on("evt.rawarg.flags = 65", e));
+  CHECK(eval_on("evt.arg[2] = /etc/shadow", e));
+  Event x = make_open_event();
+  x.type = EventType::kExecve;
+  x.params.assign(event_spec(x.type).nparams, Param{});
+  CHECK(!eval_on("evt.arg.flags exists", x));  // execve has no flags parameter
+  set_param(x, "res", static_cast<uint64_t>(-13));
+  x.res = -13;
+  CHECK(eval_on("evt.rawarg.res < 0", x));
+  CHECK(eval_on("evt.arg.res = EACCES", x));
+  CHECK(eval_on("evt.res = EACCES", x));
 }
