@@ -84,6 +84,22 @@ void read_net_file(const std::string& path, uint8_t family, uint8_t proto,
   }
 }
 
+// /proc/net/unix: "Num RefCount Protocol Flags Type St Inode [Path]". The path is not kept in SockInfo, so
+// unix sockets are recorded by family only (fd.typechar 'u').
+void read_unix_file(const std::string& path, std::unordered_map<uint64_t, SockInfo>& out) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    auto f = split_ws(line);
+    if (f.size() < 7) continue;
+    SockInfo s;
+    s.family = AF_UNIX;
+    s.connected = f[5] == "03";  // SS_CONNECTED
+    out.emplace(to_num<uint64_t>(f[6]), s);
+  }
+}
+
 }  // namespace
 
 std::optional<StatFields> parse_proc_stat(std::string_view c) {
@@ -153,6 +169,7 @@ std::unordered_map<uint64_t, SockInfo> read_socket_inodes(const std::string& roo
   read_net_file(root + "/net/tcp6", AF_INET6, IPPROTO_TCP, out);
   read_net_file(root + "/net/udp", AF_INET, IPPROTO_UDP, out);
   read_net_file(root + "/net/udp6", AF_INET6, IPPROTO_UDP, out);
+  read_unix_file(root + "/net/unix", out);
   return out;
 }
 
@@ -174,7 +191,7 @@ void read_fds(const std::string& dir, const std::unordered_map<uint64_t, SockInf
       auto it = sockets->find(to_num<uint64_t>(std::string_view(link).substr(8)));
       if (it != sockets->end()) {
         fe.sock = it->second;
-        fe.typechar = fe.sock.family == AF_INET ? '4' : '6';
+        fe.typechar = fe.sock.family == AF_INET ? '4' : fe.sock.family == AF_INET6 ? '6' : 'u';
         fe.name = format_tuple(fe.sock, !fe.sock.is_server);
       }
     } else {

@@ -38,7 +38,7 @@ std::vector<std::string> split_argv(std::string_view blob);
 /// Epoch ns of boot (CLOCK_REALTIME - CLOCK_BOOTTIME), to turn boot-clock stamps into wall time.
 uint64_t boot_epoch_ns();
 
-/// Socket inode -> endpoint, from <proc_root>/net/{tcp,tcp6,udp,udp6}.
+/// Socket inode -> endpoint, from <proc_root>/net/{tcp,tcp6,udp,udp6} and net/unix (family only).
 std::unordered_map<uint64_t, SockInfo> read_socket_inodes(const std::string& proc_root);
 
 /// One process from <proc_root>/<pid>; an error when the process is gone or unreadable.

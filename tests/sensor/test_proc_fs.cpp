@@ -41,6 +41,7 @@ struct FakeProc {
     fs::create_symlink("/etc/hostname", p / "fd" / "3");
     fs::create_symlink("socket:[777]", p / "fd" / "4");
     fs::create_symlink("pipe:[5]", p / "fd" / "5");
+    fs::create_symlink("socket:[888]", p / "fd" / "6");
     auto q = root / "4000";
     write(q / "stat", "4000 (bash) S 1 4000 4000 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 100 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 "
                       "0 0 0 0 0 0 0\n");
@@ -50,6 +51,9 @@ struct FakeProc {
     write(root / "net" / "tcp",
           "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
           "   0: 0100007F:1F40 0100007F:C738 01 00000000:00000000 00:00000000 00000000     0        0 777 1 0\n");
+    write(root / "net" / "unix",
+          "Num       RefCount Protocol Flags    Type St Inode Path\n"
+          "0000000000000000: 00000003 00000000 00000000 0001 03 888 /run/systemd/journal/stdout\n");
   }
   ~FakeProc() { fs::remove_all(root); }
 };
@@ -107,6 +111,8 @@ TEST_CASE("read one process from a fake /proc tree") {
   CHECK(e->fds.find(4)->typechar == '4');
   CHECK(e->fds.find(4)->name == "127.0.0.1:8000->127.0.0.1:51000");
   CHECK(e->fds.find(5)->typechar == 'p');
+  REQUIRE(e->fds.find(6) != nullptr);
+  CHECK(e->fds.find(6)->typechar == 'u');
   CHECK_FALSE(read_proc_entry(fp.root.string(), 1, 0, nullptr, 16).ok());
 }
 
