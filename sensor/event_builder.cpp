@@ -246,6 +246,7 @@ void EventBuilder::apply_process_state(const pg_event_header& h, std::span<const
       if (p == nullptr) break;
       p->ppid = h.ppid;
       p->exited = false;
+      p->fds.on_exec();
       p->comm.assign(h.comm, strnlen(h.comm, sizeof(h.comm)));
       const Param* exe = named(out, "exe");
       const Param* filename = named(out, "filename");

@@ -82,9 +82,10 @@ void EventBuilder::apply_fd_state(ProcEntry* p, Event& out) {
     if (p != nullptr)
       if (const FdEntry* e = p->fds.find(num)) copy_entry(*e, fd);
   };
-  auto remember = [&](int64_t num) {
+  auto remember = [&](int64_t num, bool cloexec = false) {
     if (p == nullptr || num < 0) return;
     FdEntry e;
+    e.cloexec = cloexec;
     e.typechar = fd.typechar;
     e.name = fd.name;
     e.nameraw = fd.nameraw;
@@ -105,7 +106,7 @@ void EventBuilder::apply_fd_state(ProcEntry* p, Event& out) {
         fd.nameraw = name->str;
         fd.name = join_path(at_base(p, named(out, "dirfd")), name->str);
       }
-      if (res >= 0) remember(res);
+      if (res >= 0) remember(res, flags != nullptr && (flags->num & O_CLOEXEC));
       break;
     }
     case T::kMemfdCreate: {
@@ -114,7 +115,8 @@ void EventBuilder::apply_fd_state(ProcEntry* p, Event& out) {
       fd.typechar = 'm';
       fd.name_changed = true;
       fd.name = fd.nameraw = "memfd:" + (name != nullptr ? name->str : std::string());
-      if (res >= 0) remember(res);
+      const Param* mflags = named(out, "flags");
+      if (res >= 0) remember(res, mflags != nullptr && (mflags->num & 1u /* MFD_CLOEXEC */));
       break;
     }
     case T::kSocket: {
@@ -126,7 +128,7 @@ void EventBuilder::apply_fd_state(ProcEntry* p, Event& out) {
       fd.sock.l4proto = st == SOCK_STREAM ? IPPROTO_TCP : st == SOCK_DGRAM ? IPPROTO_UDP : st == SOCK_RAW ? 255 : 0;
       fd.typechar = typechar_for_family(fd.sock.family);
       fd.name_changed = true;
-      if (res >= 0) remember(res);
+      if (res >= 0) remember(res, type != nullptr && (type->num & SOCK_CLOEXEC));
       break;
     }
     case T::kConnect:
@@ -159,7 +161,9 @@ void EventBuilder::apply_fd_state(ProcEntry* p, Event& out) {
       if (oldfd == nullptr) break;
       from_table(as_fd(oldfd->num));
       fd.num = res;
-      if (res >= 0 && p != nullptr) p->fds.dup(as_fd(oldfd->num), res);
+      const Param* dflags = named(out, "flags");  // dup3 only
+      if (res >= 0 && p != nullptr)
+        p->fds.dup(as_fd(oldfd->num), res, dflags != nullptr && (dflags->num & O_CLOEXEC));
       break;
     }
     case T::kFchdir: {
@@ -189,9 +193,12 @@ void EventBuilder::apply_fd_state(ProcEntry* p, Event& out) {
     }
   }
   // connect / accept: the kernel-side tuple is the truth; keep it in the table for later send/recv/close.
-  if ((out.type == T::kConnect && (res == 0 || res == -EINPROGRESS)) ||
-      ((out.type == T::kAccept || out.type == T::kAccept4) && res >= 0)) {
-    remember(fd.num);
+  if (out.type == T::kConnect && (res == 0 || res == -EINPROGRESS)) {
+    const FdEntry* old = p != nullptr ? p->fds.find(fd.num) : nullptr;
+    remember(fd.num, old != nullptr && old->cloexec);
+  } else if ((out.type == T::kAccept || out.type == T::kAccept4) && res >= 0) {
+    const Param* aflags = named(out, "flags");  // accept4 only
+    remember(fd.num, aflags != nullptr && (aflags->num & SOCK_CLOEXEC));
   }
 }
 

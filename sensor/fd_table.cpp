@@ -24,7 +24,7 @@ const FdEntry* FdTable::find(int64_t fd) const {
   return it == map_.end() ? nullptr : &it->second;
 }
 
-void FdTable::dup(int64_t oldfd, int64_t newfd) {
+void FdTable::dup(int64_t oldfd, int64_t newfd, bool cloexec) {
   if (oldfd == newfd) return;
   auto it = map_.find(oldfd);
   if (it == map_.end()) {
@@ -32,7 +32,12 @@ void FdTable::dup(int64_t oldfd, int64_t newfd) {
     return;
   }
   FdEntry copy = it->second;
+  copy.cloexec = cloexec;
   set(newfd, std::move(copy));
+}
+
+void FdTable::on_exec() {
+  std::erase_if(map_, [](const auto& kv) { return kv.second.cloexec; });
 }
 
 char typechar_from_link(std::string_view link) {

@@ -18,6 +18,7 @@ struct FdEntry {
   std::string name;       // normalized path or tuple text
   std::string nameraw;    // as passed by the process
   SockInfo sock;
+  bool cloexec = false;   // closed by a successful exec
 };
 
 class FdTable {
@@ -28,8 +29,11 @@ class FdTable {
   bool set(int64_t fd, FdEntry e);
   const FdEntry* find(int64_t fd) const;
   void erase(int64_t fd) { map_.erase(fd); }
-  /// dup/dup2/dup3: newfd becomes a copy of oldfd (unknown oldfd: newfd is forgotten).
-  void dup(int64_t oldfd, int64_t newfd);
+  /// dup/dup2/dup3: newfd becomes a copy of oldfd (unknown oldfd: newfd is forgotten). The copy's
+  /// close-on-exec flag is `cloexec` (dup3 O_CLOEXEC), never inherited.
+  void dup(int64_t oldfd, int64_t newfd, bool cloexec = false);
+  /// A successful exec closes every close-on-exec fd.
+  void on_exec();
   size_t size() const { return map_.size(); }
   uint64_t refused() const { return refused_; }
   void set_max(size_t m) { max_ = m; }

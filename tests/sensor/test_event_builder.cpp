@@ -289,3 +289,20 @@ TEST_CASE("absent parameters stay absent - unknown processes get header context 
   CHECK(f.ev.proc.ancestors.empty());
   CHECK(f.ev.container.id == "host");
 }
+
+TEST_CASE("a successful exec drops O_CLOEXEC fds from the table and keeps the others") {
+  Fixture f;
+  Record a(EventType::kOpenat, 3, 100);
+  a.u64(0, 3).u64(1, static_cast<uint64_t>(AT_FDCWD)).str(2, "/etc/cloexec").u64(3, O_RDONLY | O_CLOEXEC);
+  REQUIRE(f.build(a));
+  Record b(EventType::kOpenat, 4, 100);
+  b.u64(0, 4).u64(1, static_cast<uint64_t>(AT_FDCWD)).str(2, "/etc/kept").u64(3, O_RDONLY);
+  REQUIRE(f.build(b));
+  pg_exec_info x{};
+  Record exec(EventType::kExecve, 0, 100);
+  exec.u64(0, 0).str(2, std::string("sh\0", 3)).str(3, "/bin/sh").raw(PG_SLOT_EXEC_INFO, &x, sizeof(x));
+  REQUIRE(f.build(exec));
+  CHECK(f.procs.find(100)->fds.find(3) == nullptr);
+  REQUIRE(f.procs.find(100)->fds.find(4) != nullptr);
+  CHECK(f.procs.find(100)->fds.find(4)->name == "/etc/kept");
+}

@@ -126,6 +126,22 @@ TEST_CASE("fd table: set dup erase and the per-process bound") {
   CHECK(f.size() == 0);
 }
 
+TEST_CASE("fd table: exec closes close-on-exec fds - dup copies do not inherit the flag") {
+  FdTable f(8);
+  FdEntry keep{'f', "/keep", "/keep", {}};
+  FdEntry drop{'f', "/drop", "/drop", {}};
+  drop.cloexec = true;
+  REQUIRE(f.set(3, keep));
+  REQUIRE(f.set(4, drop));
+  f.dup(4, 5);        // dup/dup2: the new fd is not close-on-exec
+  f.dup(3, 6, true);  // dup3(O_CLOEXEC)
+  f.on_exec();
+  CHECK(f.find(3) != nullptr);
+  CHECK(f.find(4) == nullptr);
+  CHECK(f.find(5) != nullptr);
+  CHECK(f.find(6) == nullptr);
+}
+
 TEST_CASE("fd typechar from /proc links") {
   CHECK(typechar_from_link("/etc/passwd") == 'f');
   CHECK(typechar_from_link("pipe:[1234]") == 'p');
