@@ -39,52 +39,58 @@ std::vector<ListInfo> resolve_list_items(std::vector<ListInfo>& lists) {
   return out;
 }
 
+// Falco rewrites the whole string at every occurrence (quadratic). This does the same edits in one pass: the
+// text being rewritten is always `out + cond[pos..]`, edits only touch the end of `out`, and the search resumes
+// where Falco's would (including its one-character skip when a name was replaced at the very start).
 bool substitute_list(std::string& cond, const ListInfo& list) {
-  if (list.name.empty()) return false;
+  const std::string& name = list.name;
+  if (name.empty()) return false;
+  std::string sub;
+  for (const auto& v : list.items) {
+    if (!sub.empty()) sub += ", ";
+    sub += v;
+  }
+  std::string out;
+  size_t pos = 0, skip = 0;
   bool used = false;
-  size_t start = cond.find(list.name);
-  while (start != std::string::npos) {
-    size_t end = start + list.name.size();
-    bool bounded = (start == 0 || is_delim(cond[start - 1])) && (end >= cond.size() || is_delim(cond[end]));
-    if (!bounded) {
-      start = cond.find(list.name, start + 1);
+  for (size_t found = cond.find(name, pos + skip); found != std::string::npos; found = cond.find(name, pos + skip)) {
+    size_t end = found + name.size();
+    const bool at_start = found == pos && out.empty();
+    const char prev = found > pos ? cond[found - 1] : (out.empty() ? '\0' : out.back());
+    if (!((at_start || is_delim(prev)) && (end >= cond.size() || is_delim(cond[end])))) {
+      skip = found - pos + 1;
       continue;
     }
-    while (start > 0 && is_blank(cond[start - 1])) --start;
+    out.append(cond, pos, found - pos);
+    while (!out.empty() && is_blank(out.back())) out.pop_back();
     while (end < cond.size() && is_blank(cond[end])) ++end;
-    std::string sub;
-    for (const auto& v : list.items) {
-      if (!sub.empty()) sub += ", ";
-      sub += v;
-    }
     if (sub.empty()) {
-      if (start > 0 && cond[start - 1] == ',') {
-        --start;
+      if (!out.empty() && out.back() == ',') {
+        out.pop_back();
       } else if (end < cond.size() && cond[end] == ',') {
         ++end;
       }
     }
-    std::string next;
-    next.reserve(cond.size() + sub.size() + 2);
-    if (start > 0) next.append(cond, 0, start).append(" ");
-    next.append(sub).append(" ");
-    if (end < cond.size()) next.append(cond, end, std::string::npos);
-    // Resume after the substituted text (Falco's arithmetic, including its one-character skip when the name
-    // was at the very start) so that items equal to the list name are not expanded again.
-    size_t resume = start + sub.size() + 2;
-    cond = std::move(next);
+    const bool replaced_at_start = out.empty();
+    if (!replaced_at_start) out += ' ';
+    out.append(sub).append(" ");
+    pos = end;
+    skip = replaced_at_start ? 1 : 0;
     used = true;
-    start = cond.find(list.name, resume);
+    if (out.size() > kMaxConditionBytes) break;  // the caller rejects the condition
   }
-  return used;
+  if (!used) return false;
+  out.append(cond, pos, std::string::npos);
+  cond = std::move(out);
+  return true;
 }
 
-std::string substitute_lists(std::string cond, const std::vector<ListInfo>& resolved,
-                             std::vector<ListInfo>& originals) {
+bool substitute_lists(std::string& cond, const std::vector<ListInfo>& resolved, std::vector<ListInfo>& originals) {
   for (size_t i = 0; i < resolved.size(); ++i) {
     if (substitute_list(cond, resolved[i])) originals[i].used = true;
+    if (cond.size() > kMaxConditionBytes) return false;  // before the next list multiplies it again
   }
-  return cond;
+  return true;
 }
 
 }  // namespace peregrine::engine

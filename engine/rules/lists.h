@@ -20,7 +20,12 @@ std::vector<ListInfo> resolve_list_items(std::vector<ListInfo>& lists);
 /// Replaces every bounded occurrence of `list.name` in `cond`. Returns true if anything was replaced.
 bool substitute_list(std::string& cond, const ListInfo& list);
 
-/// Applies every list in order; marks `used` on the originals (same index order as `resolved`).
-std::string substitute_lists(std::string cond, const std::vector<ListInfo>& resolved, std::vector<ListInfo>& originals);
+/// Substituted conditions longer than this are rejected: textual substitution of lists whose items name later
+/// lists can grow exponentially.
+inline constexpr size_t kMaxConditionBytes = 1u << 20;
+
+/// Applies every list in order; marks `used` on the originals (same index order as `resolved`). Returns false
+/// (leaving `cond` partly substituted) if the text grows beyond kMaxConditionBytes.
+bool substitute_lists(std::string& cond, const std::vector<ListInfo>& resolved, std::vector<ListInfo>& originals);
 
 }  // namespace peregrine::engine

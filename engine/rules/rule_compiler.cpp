@@ -79,11 +79,20 @@ class RuleCompiler {
     return std::move(r).value();
   }
 
+  void substitute(std::string& text, const ItemContext& ctx) {
+    if (!substitute_lists(text, lists_, col_.lists())) {
+      throw LoadError(LoadCode::kErrCompileCondition,
+                      "Condition longer than " + std::to_string(kMaxConditionBytes) + " bytes after list substitution",
+                      ctx);
+    }
+  }
+
   void compile_macros() {
     auto& macros = col_.macros();
     macro_asts_.clear();
     for (auto& m : macros) {
-      std::string text = substitute_lists(m.condition, lists_, col_.lists());
+      std::string text = m.condition;
+      substitute(text, m.ctx);
       AstPtr ast = parse(text, m.ctx);
       macro_refs_.push_back(referenced_identifiers(*ast));
       macro_asts_.push_back(std::move(ast));
@@ -157,7 +166,7 @@ class RuleCompiler {
   std::unique_ptr<CompiledRule> compile_rule(const RuleInfo& rule) {
     if (rule.exceptions.size() > 0) check_exception_fields(rule);
     std::string text = build_exception_condition(rule.condition, rule.exceptions, rule.ctx);
-    text = substitute_lists(std::move(text), lists_, col_.lists());
+    substitute(text, rule.ctx);
     AstPtr ast = parse(text, rule.ctx);
     check_references(referenced_identifiers(*ast), macro_asts_.size(), rule.ctx);
     auto lookup = [this](std::string_view name) -> const Ast* {

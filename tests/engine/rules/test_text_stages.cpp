@@ -89,6 +89,64 @@ TEST_CASE("list substitution: every occurrence, and items equal to the name are 
   CHECK(subst("a in (x) or b in (x)", l) == "a in ( x, y ) or b in ( x, y )");
 }
 
+namespace {
+
+/// The straightforward quadratic form of Falco's resolve_list (rewrite the whole text at every occurrence),
+/// kept here as the reference the one-pass implementation must agree with.
+std::string reference_subst(std::string cnd, const ListInfo& list) {
+  const std::string blanks = " \t\n\r", delims = " \t\n\r(),=";
+  std::string sub;
+  for (const auto& v : list.items) sub += (sub.empty() ? "" : ", ") + v;
+  size_t start = cnd.find(list.name);
+  while (start != std::string::npos) {
+    size_t end = start + list.name.size();
+    if ((start == 0 || delims.find(cnd[start - 1]) != std::string::npos) &&
+        (end >= cnd.size() || delims.find(cnd[end]) != std::string::npos)) {
+      while (start > 0 && blanks.find(cnd[start - 1]) != std::string::npos) --start;
+      while (end < cnd.size() && blanks.find(cnd[end]) != std::string::npos) ++end;
+      if (sub.empty()) {
+        if (start > 0 && cnd[start - 1] == ',') {
+          --start;
+        } else if (end < cnd.size() && cnd[end] == ',') {
+          ++end;
+        }
+      }
+      std::string next;
+      if (start > 0) next += cnd.substr(0, start) + " ";
+      next += sub + " ";
+      if (end <= cnd.size()) next += cnd.substr(end);
+      cnd = next;
+      start += sub.size() + 1;
+    }
+    start = cnd.find(list.name, start + 1);
+  }
+  return cnd;
+}
+
+}  // namespace
+
+TEST_CASE("list substitution agrees with the reference algorithm on random texts") {
+  const char alphabet[] = {'a', 'b', ' ', ',', '(', ')', '=', '\t', 'x', '"'};
+  uint64_t seed = 88172645463325252ull;
+  auto rnd = [&] {
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    return seed;
+  };
+  const std::vector<ListInfo> lists = {list("a", {"1", "2"}), list("ab", {}), list("x", {"x", "y"}),
+                                       list("b", {"\"q r\""}), list("a", {})};
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    const size_t len = rnd() % 24;
+    for (size_t k = 0; k < len; ++k) text += alphabet[rnd() % sizeof(alphabet)];
+    const ListInfo& l = lists[rnd() % lists.size()];
+    CAPTURE(text);
+    CAPTURE(l.name);
+    REQUIRE(subst(text, l) == reference_subst(text, l));
+  }
+}
+
 TEST_CASE("list items: earlier lists are expanded inline and items with spaces quoted") {
   std::vector<ListInfo> lists = {list("a", {"1", "2"}), list("b", {"a", "3", "with space", "'quoted x'"}),
                                  list("c", {"d"})};
