@@ -15,6 +15,20 @@ struct CompileStop {
   LoadDiagnostic diag;
 };
 
+/// Expanded conditions larger than this many AST nodes are rejected: macros that use other macros several
+/// times grow exponentially when substituted.
+constexpr uint64_t kMaxExpandedNodes = 1'000'000;
+
+/// Nodes of `a` other than macro references, and how often each macro name is referenced.
+void count_nodes(const Ast& a, uint64_t& nodes, std::map<std::string, uint64_t>& refs) {
+  if (a.kind == AstKind::kIdentifier) {
+    ++refs[a.text];
+    return;
+  }
+  ++nodes;
+  for (const auto& c : a.children) count_nodes(*c, nodes, refs);
+}
+
 EventTypeSet syscall_types() {
   EventTypeSet s = all_event_types();
   s.reset(static_cast<size_t>(EventType::kK8sAudit));
@@ -95,6 +109,9 @@ class RuleCompiler {
       substitute(text, m.ctx);
       AstPtr ast = parse(text, m.ctx);
       macro_refs_.push_back(referenced_identifiers(*ast));
+      MacroSize sz;
+      count_nodes(*ast, sz.nodes, sz.refs);
+      macro_sizes_.push_back(std::move(sz));
       macro_asts_.push_back(std::move(ast));
       by_name_[m.name] = macro_asts_.size() - 1;
     }
@@ -124,6 +141,27 @@ class RuleCompiler {
       visit(macro_refs_[i], visibility, ctx, state);
       state[i] = 2;
     }
+  }
+
+  /// Nodes of `ast` once every macro is substituted (saturating at kMaxExpandedNodes + 1). Call after
+  /// check_references(): references are defined and acyclic.
+  uint64_t expanded_size(uint64_t nodes, const std::map<std::string, uint64_t>& refs) {
+    uint64_t total = nodes;
+    for (const auto& [name, count] : refs) {
+      auto it = by_name_.find(name);
+      if (it == by_name_.end()) continue;
+      const uint64_t each = macro_expanded(it->second);
+      if (each > 0 && count > (kMaxExpandedNodes + 1) / each) return kMaxExpandedNodes + 1;
+      total += count * each;
+      if (total > kMaxExpandedNodes) return kMaxExpandedNodes + 1;
+    }
+    return total;
+  }
+
+  uint64_t macro_expanded(size_t i) {
+    auto& sz = macro_sizes_[i];
+    if (sz.expanded == 0) sz.expanded = expanded_size(sz.nodes, sz.refs);
+    return sz.expanded;
   }
 
   void check_exception_fields(const RuleInfo& rule) {
@@ -169,6 +207,17 @@ class RuleCompiler {
     substitute(text, rule.ctx);
     AstPtr ast = parse(text, rule.ctx);
     check_references(referenced_identifiers(*ast), macro_asts_.size(), rule.ctx);
+    {
+      uint64_t nodes = 0;
+      std::map<std::string, uint64_t> refs;
+      count_nodes(*ast, nodes, refs);
+      if (expanded_size(nodes, refs) > kMaxExpandedNodes) {
+        throw LoadError(LoadCode::kErrCompileCondition,
+                        "Condition has more than " + std::to_string(kMaxExpandedNodes) +
+                            " nodes after macro expansion",
+                        rule.ctx);
+      }
+    }
     auto lookup = [this](std::string_view name) -> const Ast* {
       auto it = by_name_.find(std::string(name));
       return it == by_name_.end() ? nullptr : macro_asts_[it->second].get();
@@ -236,6 +285,12 @@ class RuleCompiler {
   std::vector<ListInfo> lists_;
   std::vector<AstPtr> macro_asts_;
   std::vector<std::vector<std::string>> macro_refs_;
+  struct MacroSize {
+    uint64_t nodes = 0;
+    std::map<std::string, uint64_t> refs;
+    uint64_t expanded = 0;  // 0 = not computed yet (a macro has at least one node)
+  };
+  std::vector<MacroSize> macro_sizes_;
   std::map<std::string, size_t> by_name_;
 };
 

@@ -370,3 +370,17 @@ TEST_CASE("list substitution that explodes is rejected instead of exhausting mem
   REQUIRE(res.errors.size() == 1);
   CHECK(res.errors[0].message.find("after list substitution") != std::string::npos);
 }
+
+TEST_CASE("macro expansion that explodes is rejected instead of exhausting memory") {
+  std::string yaml = "- macro: m0\n  condition: proc.name = a\n";
+  for (int i = 1; i <= 30; ++i) {
+    yaml += "- macro: m" + std::to_string(i) + "\n  condition: (m" + std::to_string(i - 1) + " or m" +
+            std::to_string(i - 1) + ")\n";
+  }
+  RuleEngine eng;
+  auto res = eng.load_string(yaml + rule_yaml("r", "evt.type = open and m30"), "boom.yaml");
+  REQUIRE(res.errors.size() == 1);
+  CHECK(res.errors[0].message.find("after macro expansion") != std::string::npos);
+  auto ok = eng.load_string(yaml + rule_yaml("r", "evt.type = open and m10"), "fine.yaml");
+  CHECK(ok.errors.empty());
+}
