@@ -83,6 +83,9 @@ AlertSender::~AlertSender() {
   stop_.store(true);
   wake_.notify();
   thread_.join();
+  if (size_t left = unacked(); left > 0) {
+    logger("transport.alerts")->warn("{} alerts were never acknowledged by the router and are lost", left);
+  }
 }
 
 bool AlertSender::submit(AlertEnvelope alert) {
@@ -90,7 +93,11 @@ bool AlertSender::submit(AlertEnvelope alert) {
   {
     std::lock_guard lock(mu_);
     if (unacked_ >= opts_.pending_max) {
-      dropped_.fetch_add(1, std::memory_order_relaxed);
+      if (dropped_.fetch_add(1, std::memory_order_relaxed) == 0) {
+        logger("transport.alerts")
+            ->warn("{} alerts await the router's acknowledgement (pending_max): dropping new alerts, counting them",
+                   unacked_);
+      }
       return false;
     }
     was_empty = fresh_.empty();

@@ -1,5 +1,7 @@
 #include "common/transport/events.h"
 
+#include "common/log.h"
+
 namespace peregrine::transport {
 
 EventSender::EventSender(zmq::context_t& ctx, const std::string& bind_endpoint, SendOptions opts)
@@ -23,7 +25,10 @@ bool EventSender::try_send(zmq::message_t& msg) {
   } catch (const zmq::error_t&) {
     // ETERM during shutdown: the batch is lost like any other drop, and counted.
   }
-  dropped_.fetch_add(1, std::memory_order_relaxed);
+  if (dropped_.fetch_add(1, std::memory_order_relaxed) == 0) {
+    logger("transport.events")
+        ->warn("dropping event batches on {} (no engine connected, or send_hwm reached); counting them", endpoint_);
+  }
   return false;
 }
 
