@@ -301,3 +301,29 @@ TEST_CASE("alerts: malformed messages are counted by the receiver and ignored") 
   CHECK(wait_until([&] { return receiver.invalid() == 1; }));
   CHECK(receiver.batches() == 0);
 }
+
+TEST_CASE("alerts: batches respect batch_max_bytes, but an oversized alert still goes alone") {
+  zmq::context_t ctx;
+  Sink sink;
+  std::string ep = free_tcp_endpoint(ctx);
+  AlertSenderOptions opts;
+  opts.batch_max_bytes = 1000;
+  opts.retry_interval = 10ms;
+  AlertSender sender(ctx, ep, opts);
+  // Queue everything before the router exists, so the first sends see the whole backlog.
+  for (int i = 0; i < 40; ++i) {
+    REQUIRE(sender.submit(AlertEnvelope{"u" + std::to_string(i), std::string(90, 'x')}));
+  }
+  REQUIRE(sender.submit(AlertEnvelope{"big", std::string(5000, 'y')}));
+  auto receiver = bind_receiver(ctx, ep, sink);
+  CHECK(sender.flush(20s));
+  CHECK(sink.counts().size() == 41);
+  std::lock_guard lock(sink.mu);
+  CHECK(sink.batch_sizes.size() >= 5);  // 40 × ~92 bytes cannot fit in fewer than 4 batches, plus "big"
+  size_t i = 0;
+  for (size_t n : sink.batch_sizes) {
+    size_t bytes = 0;
+    for (size_t k = 0; k < n; ++k, ++i) bytes += sink.all[i].uuid.size() + sink.all[i].json.size();
+    CHECK((bytes <= 1000 || n == 1));
+  }
+}
