@@ -280,3 +280,26 @@ TEST_CASE("config: the shipped config/peregrine.yaml loads") {
   CHECK(c.router.outputs[1].type == "file");
   CHECK(c.router.outputs[1].reader().str("path", "") == "/var/log/peregrine/alerts.jsonl");
 }
+
+TEST_CASE("config: NodeReader rejects malformed numbers, sizes and lists") {
+  YAML::Node n = YAML::Load(
+      "huge: 99999999999GiB\nneg: -5MiB\nnan: .nan\nword: 12abc\nnested: {a: 1}\nlist: [a, [b]]\n"
+      "big: 9223372036854775808\n? [complex, key]\n: 1\n");
+  NodeReader r(n, "f.yaml", "s");
+  CHECK_THROWS_WITH_AS(r.bytes("huge", 0, 0, INT64_MAX), "f.yaml:1:7: key 'huge' in section 's': must be a size such as 65536 or 64MiB", ConfigError);
+  CHECK_THROWS_AS(r.bytes("neg", 0, 0, INT64_MAX), ConfigError);
+  CHECK_THROWS_AS(r.number("nan", 0, -1e9, 1e9), ConfigError);
+  CHECK_THROWS_AS(r.integer("word", 0, 0, 100), ConfigError);
+  CHECK_THROWS_AS(r.str("nested", ""), ConfigError);
+  CHECK_THROWS_AS(r.integer("big", 0, INT64_MIN, INT64_MAX), ConfigError);
+  CHECK_THROWS_WITH_AS(r.strings("list"), "f.yaml:6:11: key 'list' in section 's': items must be strings", ConfigError);
+  CHECK_THROWS_WITH_AS(r.finish(), "f.yaml:8:3: keys in section 's' must be strings", ConfigError);
+}
+
+TEST_CASE("config: null sections mean defaults; a non-map document is an error") {
+  PeregrineConfig c = parse_config("sensor: ~\nengine:\nrouter: {}\n");
+  CHECK(c.sensor.send_hwm == 1000);
+  CHECK(c.router.queue.dir == "/var/lib/peregrine/router");
+  CHECK(error_of("just a string") == "test.yaml:1:1: section '<top level>' must be a map");
+  CHECK(error_of("- a\n- b\n") == "test.yaml:1:1: section '<top level>' must be a map");
+}
