@@ -57,6 +57,7 @@ LoadDiagnostic make_diagnostic(LoadCode code, std::string message, const ItemCon
   d.item_type = ctx.item_type;
   d.item_name = ctx.name;
   d.snippet = ctx.snippet;
+  d.condition_pos = ctx.condition_pos;
   return d;
 }
 

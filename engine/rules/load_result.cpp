@@ -121,6 +121,10 @@ void to_json(nlohmann::json& j, const LoadDiagnostic& d) {
     j["condition"] = d.condition;
     j["condition_line"] = d.condition_line;
     j["condition_column"] = d.condition_column;
+    if (d.condition_pos.line > 0) {
+      j["condition_file_line"] = d.condition_pos.line;
+      j["condition_file_column"] = d.condition_pos.column;
+    }
   }
 }
 

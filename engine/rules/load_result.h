@@ -67,6 +67,7 @@ struct LoadDiagnostic {
   int condition_line = 0;      // 1-based position inside the condition expression text; 0 = not applicable
   int condition_column = 0;
   std::string condition;       // the (resolved) condition text the position refers to
+  SourcePosition condition_pos;  // where the item's `condition:` value starts in the file (0 = none)
   std::string snippet;         // the item's YAML source lines
 };
 
@@ -81,7 +82,8 @@ struct LoadResult {
   /// Like `falco -V`: per-file "Ok"/"Invalid", then each finding with its context and snippet.
   std::string to_text() const;
   /// {"successful":bool,"errors":[...],"warnings":[...]}; each finding has code, codedesc, message, file, line,
-  /// column, item_type, item_name, snippet and, for condition errors, condition/condition_line/condition_column.
+  /// column, item_type, item_name, snippet and, for condition errors, condition/condition_line/condition_column
+  /// plus condition_file_line/condition_file_column (where the item's condition value starts in the file).
   nlohmann::json to_json() const;
 };
 

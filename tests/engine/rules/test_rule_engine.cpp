@@ -181,6 +181,8 @@ TEST_CASE("compile errors carry the position inside the condition") {
   CHECK(e.condition_column >= 30);
   auto j = res.to_json();
   CHECK(j["errors"][0]["condition_column"] == e.condition_column);
+  CHECK(j["errors"][0]["condition_file_line"] == 3);     // "  condition: ..." is the item's third line
+  CHECK(j["errors"][0]["condition_file_column"] == 14);
 
   auto field = eng.load_string(rule_yaml("r", "evt.type = open and proc.nmae = x"), "field.yaml");
   REQUIRE(field.errors.size() == 1);
