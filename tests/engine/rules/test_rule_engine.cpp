@@ -254,6 +254,9 @@ TEST_CASE("LOAD_NO_EVTTYPE unless warn_evttypes is false; an empty set does not 
   REQUIRE(res.warnings.size() == 1);
   CHECK(res.warnings[0].code == LoadCode::kNoEvttype);
   CHECK(eng.load_string(rule_yaml("r", "proc.name = x", "  warn_evttypes: false\n"), "n2.yaml").warnings.empty());
+  auto negated = eng.load_string(rule_yaml("r", "evt.type != open and proc.name = x"), "n4.yaml");
+  REQUIRE(negated.warnings.size() == 1);
+  CHECK(negated.warnings[0].code == LoadCode::kNoEvttype);
   auto never = eng.load_string(rule_yaml("r", "evt.num = 0 and proc.name = x"), "n3.yaml");
   CHECK(never.warnings.empty());
   CHECK(names(eng.rules()[0]->evttypes).empty());
