@@ -77,7 +77,9 @@ std::string render_raw_sockaddr(std::span<const uint8_t> s, uint8_t& family, std
     if (n == 0 && path.size() > 1) {  // abstract socket: "@name"
       size_t m = 1;
       while (m < path.size() && path[m] != 0) ++m;
-      return "@" + std::string(reinterpret_cast<const char*>(path.data()) + 1, m - 1);
+      std::string out(1, '@');  // built by append: g++ 12 -O3 warns (-Wrestrict) on "@" + std::string
+      out.append(reinterpret_cast<const char*>(path.data()) + 1, m - 1);
+      return out;
     }
     return std::string(reinterpret_cast<const char*>(path.data()), n);
   }

@@ -46,9 +46,9 @@ class Record {
     for (int i = 0; i < PG_MAX_SLOTS; ++i)
       if (h_.param_len[i] != PG_PARAM_ABSENT) payload.insert(payload.end(), slots_[i].begin(), slots_[i].end());
     h_.len = static_cast<uint32_t>(sizeof(h_) + payload.size());
-    std::vector<uint8_t> out(sizeof(h_));
+    std::vector<uint8_t> out(sizeof(h_) + payload.size());  // sized once: g++ 12 -O3 misreads insert() here
     std::memcpy(out.data(), &h_, sizeof(h_));
-    out.insert(out.end(), payload.begin(), payload.end());
+    if (!payload.empty()) std::memcpy(out.data() + sizeof(h_), payload.data(), payload.size());
     return out;
   }
 
@@ -82,7 +82,7 @@ struct Fixture {
     init.pid = 1;
     init.comm = "systemd";
     init.exe = "/sbin/init";
-    init.cwd = "/";
+    init.cwd = std::string(1, '/');  // not = "/": g++ 12 -O3 false -Wrestrict (GCC PR105651)
     REQUIRE(procs.upsert(init));
     ProcEntry shell;
     shell.pid = 100;

@@ -145,7 +145,7 @@ TEST_CASE("peregrine-sensor binary: publishes events and applies the engine's se
   for (int attempt = 0; attempt < 20 && !saw_mkdir; ++attempt) {
     int fd = ::open("/etc/hostname", O_RDONLY);
     if (fd >= 0) ::close(fd);
-    const fs::path d = dir / ("d" + std::to_string(attempt));
+    const fs::path d = dir / std::to_string(attempt);
     REQUIRE(::mkdir(d.c_str(), 0700) == 0);
     saw_mkdir = receive_until(rx, [&](const Event& e) {
       return e.proc.pid == self && (e.type == EventType::kMkdir || e.type == EventType::kMkdirat);
