@@ -108,7 +108,7 @@ TEST_CASE("bounded queue: many producers, one consumer: every item is delivered 
   CHECK(q.pushed() + q.dropped() == uint64_t(kProducers) * kPerProducer);
 }
 
-TEST_CASE("bounded queue: capacity 0 behaves as 1; move-only items") {
+TEST_CASE("bounded queue: capacity 0 behaves as 1 - move-only items") {
   BoundedQueue<std::unique_ptr<int>> q(0);
   CHECK(q.capacity() == 1);
   CHECK(q.try_push(std::make_unique<int>(5)));

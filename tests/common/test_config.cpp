@@ -172,7 +172,7 @@ TEST_CASE("config: errors never echo secret values") {
   CHECK(e.find("hunter2") == std::string::npos);
 }
 
-TEST_CASE("config: outputs keep their raw node and position; NodeReader validates them strictly") {
+TEST_CASE("config: outputs keep their raw node and position - NodeReader validates them strictly") {
   PeregrineConfig c = parse_config(R"(router:
   outputs:
     - type: stdout
@@ -253,7 +253,7 @@ TEST_CASE("config: endpoint and listen validation") {
   CHECK_FALSE(parse_host_port("::1:80").ok());
 }
 
-TEST_CASE("config: load_config reads a file; missing files are ConfigErrors; try_* wrappers return errors") {
+TEST_CASE("config: load_config reads a file - missing files are ConfigErrors - try_* wrappers return errors") {
   auto dir = std::filesystem::temp_directory_path() / ("pg_cfg_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   auto path = (dir / "p.yaml").string();
@@ -296,7 +296,7 @@ TEST_CASE("config: NodeReader rejects malformed numbers, sizes and lists") {
   CHECK_THROWS_WITH_AS(r.finish(), "f.yaml:8:3: keys in section 's' must be strings", ConfigError);
 }
 
-TEST_CASE("config: null sections mean defaults; a non-map document is an error") {
+TEST_CASE("config: null sections mean defaults - a non-map document is an error") {
   PeregrineConfig c = parse_config("sensor: ~\nengine:\nrouter: {}\n");
   CHECK(c.sensor.send_hwm == 1000);
   CHECK(c.router.queue.dir == "/var/lib/peregrine/router");

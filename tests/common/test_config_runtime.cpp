@@ -143,7 +143,7 @@ TEST_CASE("logging: text format, level changes apply to existing loggers, logger
   setup_logging(config::LogConfig{});
 }
 
-TEST_CASE("run_main: --config reaches the body; default is config/peregrine.yaml") {
+TEST_CASE("run_main: --config reaches the body - default is config/peregrine.yaml") {
   std::string seen;
   CHECK(run({"prog"}, [&](const std::string& c) { seen = c; return 0; }) == 0);
   CHECK(seen == "config/peregrine.yaml");

@@ -18,7 +18,7 @@ config::HttpConfig any_port() { return config::HttpConfig{true, "127.0.0.1:0"}; 
 
 }  // namespace
 
-TEST_CASE("http: /healthz follows the health callback; /metrics serves the registry") {
+TEST_CASE("http: /healthz follows the health callback - /metrics serves the registry") {
   metrics::Registry reg;
   reg.counter("peregrine_test_requests_total", "Test counter.").inc(3);
   std::atomic<bool> healthy{true};

@@ -99,7 +99,7 @@ std::string free_tcp_endpoint(zmq::context_t&) { return "tcp://127.0.0.1:" + std
 
 }  // namespace
 
-TEST_CASE("alerts wire: batch and ack round trip; bad versions and shapes are rejected") {
+TEST_CASE("alerts wire: batch and ack round trip - bad versions and shapes are rejected") {
   std::vector<AlertEnvelope> batch{alert(1), alert(2)};
   auto frames = encode_alert_batch(batch);
   REQUIRE(frames.size() == 5);
@@ -127,7 +127,7 @@ TEST_CASE("alerts wire: batch and ack round trip; bad versions and shapes are re
   CHECK_FALSE(decode_alert_ack(empty).ok());
 }
 
-TEST_CASE("alerts: every submitted alert is delivered and acknowledged; flush returns once all are acked") {
+TEST_CASE("alerts: every submitted alert is delivered and acknowledged - flush returns once all are acked") {
   zmq::context_t ctx;
   Sink sink;
   AlertReceiver receiver(ctx, "tcp://127.0.0.1:0", sink.handler());
@@ -207,7 +207,7 @@ TEST_CASE("alerts: no loss when the router starts late") {
   CHECK(sender.acked() == 50);
 }
 
-TEST_CASE("alerts: a router restart before acking loses nothing; the new router gets the same uuids") {
+TEST_CASE("alerts: a router restart before acking loses nothing - the new router gets the same uuids") {
   zmq::context_t ctx;
   Sink first, second;
   AlertReceiverOptions never_ack;
@@ -229,7 +229,7 @@ TEST_CASE("alerts: a router restart before acking loses nothing; the new router 
   for (int i = 0; i < 20; ++i) CHECK(counts.count("uuid-" + std::to_string(i)) == 1);
 }
 
-TEST_CASE("alerts: slow acks cause duplicates, never loss; ack_delay test hook") {
+TEST_CASE("alerts: slow acks cause duplicates, never loss - ack_delay test hook") {
   zmq::context_t ctx;
   Sink sink;
   AlertReceiverOptions ropts;
@@ -246,7 +246,7 @@ TEST_CASE("alerts: slow acks cause duplicates, never loss; ack_delay test hook")
   CHECK(sender.acked() == 5);
 }
 
-TEST_CASE("alerts: the pending store is bounded; overflow is refused and counted") {
+TEST_CASE("alerts: the pending store is bounded - overflow is refused and counted") {
   zmq::context_t ctx;
   std::string ep = free_tcp_endpoint(ctx);
   AlertSenderOptions opts;

@@ -74,7 +74,7 @@ TEST_CASE("control: JSON round trip and validation") {
   CHECK(all->event_types.empty());  // empty = all event types
 }
 
-TEST_CASE("control: the listener receives the selection; re-sends of the same selection are not repeated") {
+TEST_CASE("control: the listener receives the selection - re-sends of the same selection are not repeated") {
   zmq::context_t ctx;
   ControlListener listener(ctx, "tcp://127.0.0.1:0");
   ControlPublisher publisher(ctx, listener.endpoint(), ControlOptions{20ms});

@@ -69,7 +69,7 @@ TEST_CASE("events link: with no engine connected, try_send drops and counts") {
   CHECK(sender.sent() == 0);
 }
 
-TEST_CASE("events link: reaching the high-water mark drops and counts, never blocks; nothing sent is lost") {
+TEST_CASE("events link: reaching the high-water mark drops and counts, never blocks - nothing sent is lost") {
   zmq::context_t ctx;
   EventSender sender(ctx, "inproc://events-hwm", SendOptions{10});
   EventReceiver receiver(ctx, "inproc://events-hwm", RecvOptions{10});
