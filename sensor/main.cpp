@@ -124,6 +124,8 @@ int run(const std::string& config_path) {
     return 1;
   }
   auto& s = *sensor.value();
+  if (cfg.cpus_per_buffer != 0)
+    log->warn("cpus_per_buffer={} is not implemented: one ring buffer serves all CPUs", cfg.cpus_per_buffer);
   register_metrics(registry, s, publisher, sender);
   peregrine::http::AdminServer admin(cfg.http, registry, [&s] { return s.healthy(); });
   std::string hooks;
