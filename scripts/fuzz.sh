@@ -2,6 +2,7 @@
 # Build the libFuzzer targets with clang and run each for a while.
 #
 #   scripts/fuzz.sh BUILD_DIR [SECONDS]      (SECONDS defaults to $FUZZ_SECONDS, then 60)
+#   FUZZ_TARGETS="fuzz_codec fuzz_event_json" scripts/fuzz.sh BUILD_DIR 60   (only these targets)
 #
 # Configures BUILD_DIR with clang + PEREGRINE_FUZZ=ON, builds every fuzz_* target, generates a seed corpus
 # from tests/fixtures/events/*.jsonl, runs each fuzzer for SECONDS on one core, and exits non-zero if any
@@ -21,6 +22,9 @@ cmake -S "$ROOT" -B "$BUILD" -G Ninja \
   -DPEREGRINE_FUZZ=ON -DPEREGRINE_BUILD_SENSOR=OFF -DPEREGRINE_BUILD_TESTS=ON -DPEREGRINE_BUILD_BENCH=OFF >/dev/null
 
 mapfile -t TARGETS < <(ninja -C "$BUILD" -t targets all | sed -n 's/^\(fuzz_[A-Za-z0-9_]*\): .*/\1/p' | sort -u)
+if [[ -n "${FUZZ_TARGETS:-}" ]]; then  # optional subset, e.g. FUZZ_TARGETS="fuzz_codec fuzz_event_json"
+  read -r -a TARGETS <<<"$FUZZ_TARGETS"
+fi
 if [[ ${#TARGETS[@]} -eq 0 ]]; then
   echo "fuzz.sh: no fuzz_* targets found in $BUILD" >&2
   exit 1
