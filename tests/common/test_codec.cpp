@@ -315,3 +315,27 @@ TEST_CASE("bytes per typical event (openat by bash, 3 ancestors) as documented i
   MESSAGE("events per 64 KiB batch: " << enc.count());
   CHECK(enc.count() == (wire::kTargetBatchBytes - wire::kHeaderSize) / b.size());
 }
+
+TEST_CASE("steady-state decoding reuses the Event's string and vector storage") {
+  Event e = samples::openat_by_bash();
+  e.proc.exepath = "/usr/local/lib/some/long/path/to/the/binary";  // longer than the SSO buffer
+  const auto msg = batch_of({e, e, e});
+  Event out;
+  auto dec = wire::BatchDecoder::open(msg);
+  REQUIRE(dec.ok());
+  REQUIRE(*dec->next(out));
+  const char* exepath_buf = out.proc.exepath.data();
+  const void* ancestors_buf = out.proc.ancestors.data();
+  const void* params_buf = out.params.data();
+  const char* anc_exepath_buf = out.proc.ancestors[2].exepath.data();
+  while (true) {
+    auto r = dec->next(out);
+    REQUIRE(r.ok());
+    if (!*r) break;
+    CHECK(out == e);
+    CHECK(out.proc.exepath.data() == exepath_buf);
+    CHECK(out.proc.ancestors.data() == ancestors_buf);
+    CHECK(out.params.data() == params_buf);
+    CHECK(out.proc.ancestors[2].exepath.data() == anc_exepath_buf);
+  }
+}
