@@ -210,7 +210,7 @@ TEST_CASE("alert equality compares numbers across signedness but not across type
   CHECK_FALSE(a == b);
 }
 
-TEST_CASE("to_json replaces invalid UTF-8 so that dump() cannot throw; valid UTF-8 is kept as is") {
+TEST_CASE("to_json replaces invalid UTF-8 so that dump() cannot throw, and keeps valid UTF-8 as is") {
   Alert a = sample_alert();
   a.output = std::string("cmd=cat \xff\xfe file=caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xa6 bad3=\xe2\x82 over=\xc0\xaf");
   a.output_fields["proc.cmdline"] = std::string("a\xed\xa0\x80z");  // UTF-16 surrogate: invalid in UTF-8

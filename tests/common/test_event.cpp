@@ -7,7 +7,7 @@
 
 using namespace peregrine;
 
-TEST_CASE("equal events compare equal; changing any single member breaks equality") {
+TEST_CASE("equal events compare equal, and changing any single member breaks equality") {
   const Event base = samples::full_event(EventType::kConnect, 5);
   CHECK(base == samples::full_event(EventType::kConnect, 5));
   const std::vector<std::pair<const char*, std::function<void(Event&)>>> mutations = {

@@ -87,7 +87,7 @@ TEST_CASE("mode renders octal with a leading zero and parses back") {
   CHECK_FALSE(flags::mode_from_text("").ok());
 }
 
-TEST_CASE("parameter kinds map to tables; errno names") {
+TEST_CASE("parameter kinds map to tables, and errno names") {
   CHECK(flags::table_for(ParamKind::kOpenFlags) == Table::kOpenFlags);
   CHECK(flags::table_for(ParamKind::kPtraceReq) == Table::kPtraceReq);
   CHECK(flags::table_for(ParamKind::kNsType) == Table::kNsType);
