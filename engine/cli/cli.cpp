@@ -105,7 +105,7 @@ int run_validate(const CliOptions& opts, std::ostream& out) {
   if (opts.json) {
     nlohmann::json j = res.to_json();
     j["rules"] = rules_json(engine);
-    out << j.dump(2) << "\n";
+    out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     out << res.to_text();
   }
@@ -126,7 +126,7 @@ int run_list_fields(const CliOptions& opts, std::ostream& out) {
                      {"deprecated", f.has(kFieldDeprecated)},
                      {"description", f.description}});
     });
-    out << arr.dump(2) << "\n";
+    out << arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return 0;
   }
   reg.for_each_field([&](const FieldInfo& f) {
@@ -169,7 +169,7 @@ int run_replay(const CliOptions& opts, std::ostream& out, std::ostream& err) {
     engine.process(evt, alerts);
     for (const auto& a : alerts) {
       nlohmann::json j = a;
-      out << j.dump() << "\n";
+      out << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     }
   }
   if (bad > 0) err << bad << " bad line(s) skipped\n";

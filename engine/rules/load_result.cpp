@@ -67,6 +67,34 @@ void append_finding(std::ostringstream& os, const LoadDiagnostic& d) {
   os << load_code_name(d.code) << " (" << load_code_description(d.code) << "): " << d.message << "\n";
 }
 
+/// Rules files are user input: replace invalid UTF-8 (U+FFFD) so that the JSON rendering can always be dumped.
+std::string utf8(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool ok = len > 0 && i + len <= s.size();
+    for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+    if (ok && len > 1) {
+      // Reject overlong forms, surrogates and code points above U+10FFFF.
+      uint32_t cp = c & (0xFF >> (len + 1));
+      for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+      static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+      ok = cp >= kMin[len] && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
+    }
+    if (ok) {
+      out.append(s, i, len);
+      i += len;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string_view load_code_name(LoadCode c) { return info(c).name; }
@@ -110,15 +138,15 @@ std::string LoadResult::to_text() const {
 void to_json(nlohmann::json& j, const LoadDiagnostic& d) {
   j = nlohmann::json{{"code", load_code_name(d.code)},
                      {"codedesc", load_code_description(d.code)},
-                     {"message", d.message},
-                     {"file", d.item_pos.file},
+                     {"message", utf8(d.message)},
+                     {"file", utf8(d.item_pos.file)},
                      {"line", d.item_pos.line},
                      {"column", d.item_pos.column},
                      {"item_type", d.item_type},
-                     {"item_name", d.item_name},
-                     {"snippet", d.snippet}};
+                     {"item_name", utf8(d.item_name)},
+                     {"snippet", utf8(d.snippet)}};
   if (d.condition_line > 0) {
-    j["condition"] = d.condition;
+    j["condition"] = utf8(d.condition);
     j["condition_line"] = d.condition_line;
     j["condition_column"] = d.condition_column;
     if (d.condition_pos.line > 0) {

@@ -84,6 +84,7 @@ struct LoadResult {
   /// {"successful":bool,"errors":[...],"warnings":[...]}; each finding has code, codedesc, message, file, line,
   /// column, item_type, item_name, snippet and, for condition errors, condition/condition_line/condition_column
   /// plus condition_file_line/condition_file_column (where the item's condition value starts in the file).
+  /// Strings are valid UTF-8 (invalid bytes from the input become U+FFFD), so dump() never throws.
   nlohmann::json to_json() const;
 };
 

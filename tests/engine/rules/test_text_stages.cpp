@@ -627,3 +627,11 @@ TEST_CASE("diagnostics render as text and JSON") {
   CHECK(j["errors"][0]["item_name"] == "r");
   CHECK(j["warnings"].empty());
 }
+
+TEST_CASE("diagnostics JSON is valid UTF-8 even when the input is not") {
+  auto l = read(std::string("- rule: r\xff\xfe\n  desc: d\n  condition: c\n  priority: info\n"), "bad\xc3.yaml");
+  REQUIRE(l.res.errors.size() == 1);
+  const std::string dumped = l.res.to_json().dump();  // would throw type_error 316 on invalid UTF-8
+  CHECK(dumped.find("r\xEF\xBF\xBD\xEF\xBF\xBD") != std::string::npos);
+  CHECK(dumped.find("bad\xEF\xBF\xBD.yaml") != std::string::npos);
+}
