@@ -259,7 +259,15 @@ Result<std::unique_ptr<Extractor>> make_transformer(const Ast& node, const Field
   auto single_input = [&]() -> Result<std::shared_ptr<const Extractor>> {
     if (args.size() != 1 || (args[0]->kind != AstKind::kField && args[0]->kind != AstKind::kTransformer))
       return make_error("transformer '" + n + "' expects exactly one field or transformer argument");
-    return build_operand(*args[0], reg, pool, src, info);
+    OperandInfo inner;
+    auto ex = build_operand(*args[0], reg, pool, src, &inner);
+    if (!ex) return ex;
+    for (const FieldInfo* f : inner.fields) {
+      if (f->has(kFieldNoTransformer))
+        return make_error("field '" + f->name + "' does not support transformer '" + n + "'");
+      if (info) info->fields.push_back(f);
+    }
+    return ex;
   };
   if (n == "tolower" || n == "toupper" || n == "basename" || n == "b64") {
     if (node.has_arg) return make_error("transformer '" + n + "' does not accept an argument");
