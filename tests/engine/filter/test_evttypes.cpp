@@ -40,7 +40,7 @@ TEST_CASE("and intersects, or unions") {
   CHECK(types_of("(evt.type = open or evt.type = openat) and proc.name = bash") == V{"open", "openat"});
 }
 
-TEST_CASE("not is pushed to the leaves; neutral checks never narrow") {
+TEST_CASE("not is pushed to the leaves and neutral checks never narrow") {
   CHECK(count_of("not evt.type = open") == all_count() - 1);
   CHECK(types_of("not evt.type != open") == V{"open"});
   CHECK(types_of("not (evt.type != open and evt.type != execve)") == V{"execve", "open"});
