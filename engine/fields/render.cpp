@@ -1,6 +1,8 @@
 // Text renderings of typed syscall parameters (evt.arg.NAME), errno results and capability sets, following
-// Falco's spelling. Kept here until common/ offers a shared flags table; values are Linux x86_64/aarch64 ABI.
+// Falco's spelling. Symbolic parameter kinds use the shared table in common/flags.h.
 #include <cstdio>
+
+#include "common/flags.h"
 
 #include "engine/fields/simple.h"
 
@@ -33,84 +35,6 @@ constexpr std::string_view kCaps[] = {
     "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
     "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
     "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE"};
-
-struct FlagName {
-  uint64_t bit;
-  std::string_view name;
-};
-
-constexpr FlagName kOpenFlags[] = {
-    {0100, "O_CREAT"},      {0200, "O_EXCL"},         {0400, "O_NOCTTY"},   {01000, "O_TRUNC"},
-    {02000, "O_APPEND"},    {04000, "O_NONBLOCK"},    {010000, "O_DSYNC"},  {020000, "O_ASYNC"},
-    {040000, "O_DIRECT"},   {0200000, "O_DIRECTORY"}, {0400000, "O_NOFOLLOW"}, {01000000, "O_NOATIME"},
-    {02000000, "O_CLOEXEC"}, {04000000, "O_SYNC"},    {010000000, "O_PATH"}, {020000000, "O_TMPFILE"},
-    {0100000, "O_LARGEFILE"}};
-
-constexpr FlagName kCloneFlags[] = {
-    {0x100, "CLONE_VM"},           {0x200, "CLONE_FS"},          {0x400, "CLONE_FILES"},
-    {0x800, "CLONE_SIGHAND"},      {0x1000, "CLONE_PIDFD"},      {0x2000, "CLONE_PTRACE"},
-    {0x4000, "CLONE_VFORK"},       {0x8000, "CLONE_PARENT"},     {0x10000, "CLONE_THREAD"},
-    {0x20000, "CLONE_NEWNS"},      {0x40000, "CLONE_SYSVSEM"},   {0x80000, "CLONE_SETTLS"},
-    {0x100000, "CLONE_PARENT_SETTID"}, {0x200000, "CLONE_CHILD_CLEARTID"}, {0x400000, "CLONE_DETACHED"},
-    {0x800000, "CLONE_UNTRACED"},  {0x1000000, "CLONE_CHILD_SETTID"}, {0x2000000, "CLONE_NEWCGROUP"},
-    {0x4000000, "CLONE_NEWUTS"},   {0x8000000, "CLONE_NEWIPC"},  {0x10000000, "CLONE_NEWUSER"},
-    {0x20000000, "CLONE_NEWPID"},  {0x40000000, "CLONE_NEWNET"}, {0x80000000, "CLONE_IO"}};
-
-constexpr FlagName kNsFlags[] = {{0x80, "CLONE_NEWTIME"},       {0x20000, "CLONE_NEWNS"},
-                                 {0x2000000, "CLONE_NEWCGROUP"}, {0x4000000, "CLONE_NEWUTS"},
-                                 {0x8000000, "CLONE_NEWIPC"},    {0x10000000, "CLONE_NEWUSER"},
-                                 {0x20000000, "CLONE_NEWPID"},   {0x40000000, "CLONE_NEWNET"}};
-
-struct ValueName {
-  uint64_t value;
-  std::string_view name;
-};
-
-constexpr ValueName kDomains[] = {{0, "AF_UNSPEC"}, {1, "AF_UNIX"},    {2, "AF_INET"},    {4, "AF_IPX"},
-                                  {5, "AF_APPLETALK"}, {10, "AF_INET6"}, {16, "AF_NETLINK"}, {17, "AF_PACKET"},
-                                  {38, "AF_ALG"},  {40, "AF_VSOCK"},   {44, "AF_XDP"}};
-constexpr ValueName kSockTypes[] = {{1, "SOCK_STREAM"}, {2, "SOCK_DGRAM"}, {3, "SOCK_RAW"},
-                                    {4, "SOCK_RDM"},    {5, "SOCK_SEQPACKET"}, {6, "SOCK_DCCP"},
-                                    {10, "SOCK_PACKET"}};
-constexpr ValueName kPtrace[] = {
-    {0, "PTRACE_TRACEME"},     {1, "PTRACE_PEEKTEXT"},   {2, "PTRACE_PEEKDATA"},   {3, "PTRACE_PEEKUSR"},
-    {4, "PTRACE_POKETEXT"},    {5, "PTRACE_POKEDATA"},   {6, "PTRACE_POKEUSR"},    {7, "PTRACE_CONT"},
-    {8, "PTRACE_KILL"},        {9, "PTRACE_SINGLESTEP"}, {12, "PTRACE_GETREGS"},   {13, "PTRACE_SETREGS"},
-    {14, "PTRACE_GETFPREGS"},  {15, "PTRACE_SETFPREGS"}, {16, "PTRACE_ATTACH"},    {17, "PTRACE_DETACH"},
-    {24, "PTRACE_SYSCALL"},    {0x4200, "PTRACE_SETOPTIONS"}, {0x4201, "PTRACE_GETEVENTMSG"},
-    {0x4202, "PTRACE_GETSIGINFO"}, {0x4203, "PTRACE_SETSIGINFO"}, {0x4204, "PTRACE_GETREGSET"},
-    {0x4205, "PTRACE_SETREGSET"}, {0x4206, "PTRACE_SEIZE"}, {0x4207, "PTRACE_INTERRUPT"},
-    {0x4208, "PTRACE_LISTEN"}};
-constexpr ValueName kBpfCmds[] = {
-    {0, "BPF_MAP_CREATE"},  {1, "BPF_MAP_LOOKUP_ELEM"}, {2, "BPF_MAP_UPDATE_ELEM"}, {3, "BPF_MAP_DELETE_ELEM"},
-    {4, "BPF_MAP_GET_NEXT_KEY"}, {5, "BPF_PROG_LOAD"}, {6, "BPF_OBJ_PIN"}, {7, "BPF_OBJ_GET"},
-    {8, "BPF_PROG_ATTACH"}, {9, "BPF_PROG_DETACH"}, {10, "BPF_PROG_TEST_RUN"}, {11, "BPF_PROG_GET_NEXT_ID"},
-    {12, "BPF_MAP_GET_NEXT_ID"}, {13, "BPF_PROG_GET_FD_BY_ID"}, {14, "BPF_MAP_GET_FD_BY_ID"},
-    {15, "BPF_OBJ_GET_INFO_BY_FD"}, {16, "BPF_PROG_QUERY"}, {17, "BPF_RAW_TRACEPOINT_OPEN"},
-    {18, "BPF_BTF_LOAD"}, {19, "BPF_BTF_GET_FD_BY_ID"}, {20, "BPF_TASK_FD_QUERY"},
-    {28, "BPF_LINK_CREATE"}, {29, "BPF_LINK_UPDATE"}};
-
-template <size_t N>
-void render_flags(const FlagName (&table)[N], uint64_t v, std::string& out) {
-  size_t start = out.size();
-  for (const auto& f : table) {
-    if ((v & f.bit) == f.bit) {
-      if (out.size() != start) out += '|';
-      out += f.name;
-    }
-  }
-}
-
-template <size_t N>
-void render_enum(const ValueName (&table)[N], uint64_t v, std::string& out) {
-  for (const auto& e : table) {
-    if (e.value == v) {
-      out += e.name;
-      return;
-    }
-  }
-  out += std::to_string(v);
-}
 
 }  // namespace
 
@@ -213,41 +137,18 @@ void render_param(ParamKind kind, const Param& p, std::string& out) {
     case ParamKind::kSockAddr:
       out = p.str;
       return;
-    case ParamKind::kOpenFlags: {
-      uint64_t acc = p.num & 3;
-      out = acc == 0 ? "O_RDONLY" : acc == 1 ? "O_WRONLY" : acc == 2 ? "O_RDWR" : "O_ACCMODE";
-      std::string rest;
-      render_flags(kOpenFlags, p.num, rest);
-      if (!rest.empty()) out += "|" + rest;
+    default: {
+      // Symbolic kinds: the shared table in common/flags.h, so engine output and JSON fixtures agree.
+      // (to_text returns a std::string: renderings longer than the SSO buffer allocate.)
+      if (kind == ParamKind::kMode) {
+        out = flags::mode_to_text(p.num);
+      } else if (auto table = flags::table_for(kind)) {
+        out = flags::to_text(*table, p.num);
+      } else {
+        out = std::to_string(p.num);
+      }
       return;
     }
-    case ParamKind::kMode: {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "0%llo", static_cast<unsigned long long>(p.num));
-      out = buf;
-      return;
-    }
-    case ParamKind::kSockDomain:
-      render_enum(kDomains, p.num, out);
-      return;
-    case ParamKind::kSockType: {
-      render_enum(kSockTypes, p.num & 0xf, out);
-      if (p.num & 04000) out += "|SOCK_NONBLOCK";
-      if (p.num & 02000000) out += "|SOCK_CLOEXEC";
-      return;
-    }
-    case ParamKind::kPtraceReq:
-      render_enum(kPtrace, p.num, out);
-      return;
-    case ParamKind::kCloneFlags:
-      render_flags(kCloneFlags, p.num, out);
-      return;
-    case ParamKind::kBpfCmd:
-      render_enum(kBpfCmds, p.num, out);
-      return;
-    case ParamKind::kNsType:
-      render_flags(kNsFlags, p.num, out);
-      return;
   }
 }
 

@@ -3,6 +3,8 @@
 
 #include <set>
 
+#include "common/flags.h"
+#include "engine/fields/simple.h"
 #include "engine/filter/format.h"
 #include "tests/engine/filter/event_fixture.h"
 
@@ -147,6 +149,26 @@ TEST_CASE("evt.arg renders typed parameters symbolically") {
   e.params.assign(event_spec(e.type).nparams, Param{});
   set_param(e, "flags", 0x10000000 | 0x20000);
   CHECK(render("evt.arg.flags", e) == "CLONE_NEWNS|CLONE_NEWUSER");
+}
+
+TEST_CASE("evt.arg symbolic renderings agree with common/flags.h") {
+  const ParamKind kinds[] = {ParamKind::kOpenFlags, ParamKind::kSockDomain, ParamKind::kSockType,
+                             ParamKind::kPtraceReq, ParamKind::kCloneFlags,  ParamKind::kBpfCmd,
+                             ParamKind::kNsType,    ParamKind::kMode};
+  uint64_t seed = 42;
+  for (ParamKind k : kinds) {
+    for (int i = 0; i < 600; ++i) {
+      seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+      uint64_t v = i < 64 ? static_cast<uint64_t>(i) : i < 128 ? (uint64_t{1} << (i - 64)) : (seed >> (i % 33));
+      Param p;
+      p.present = true;
+      p.num = v;
+      std::string mine;
+      fields::render_param(k, p, mine);
+      std::string common = k == ParamKind::kMode ? flags::mode_to_text(v) : flags::to_text(*flags::table_for(k), v);
+      CHECK_MESSAGE(mine == common, static_cast<int>(k) << " " << v);
+    }
+  }
 }
 
 TEST_CASE("proc fields") {
