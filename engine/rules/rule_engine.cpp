@@ -96,11 +96,15 @@ LoadResult RuleEngine::load(const std::vector<std::pair<std::string, std::string
     res.files.push_back(name);
     read_rules_content(content, name, col, res);
   }
+  // A fresh extractor pool per load: the pool interns every distinct field text, so reusing it across
+  // reloads would grow without bound. The old rules (and their extractors) are replaced below.
+  auto pool = std::make_unique<ExtractorPool>();
   std::vector<std::unique_ptr<CompiledRule>> compiled;
   if (res.successful()) check_plugin_requirements(col, res);
-  if (res.successful()) compile_rules(col, registry_, *pool_, res, compiled);
+  if (res.successful()) compile_rules(col, registry_, *pool, res, compiled);
   if (!res.successful()) compiled.clear();
   rules_ = std::move(compiled);
+  pool_ = std::move(pool);
   enabled_.assign(rules_.size(), 0);
   matches_.assign(rules_.size(), 0);
   for (size_t i = 0; i < rules_.size(); ++i) enabled_[i] = rules_[i]->defined_enabled ? 1 : 0;

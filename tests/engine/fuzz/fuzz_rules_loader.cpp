@@ -8,9 +8,9 @@
 #include "engine/rules/rule_engine.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static peregrine::engine::RuleEngine* engine = new peregrine::engine::RuleEngine();
+  peregrine::engine::RuleEngine engine;  // fresh per input: nothing carries over between runs
   const std::string content(reinterpret_cast<const char*>(data), size);
-  auto res = engine->load_string(content, "fuzz.yaml");
+  auto res = engine.load_string(content, "fuzz.yaml");
   (void)res.to_text();
   (void)res.to_json().dump();
   return 0;
