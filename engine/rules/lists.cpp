@@ -3,6 +3,7 @@
 #include <map>
 #include <string_view>
 
+#include "engine/rules/collector.h"
 #include "engine/rules/exceptions.h"
 
 namespace peregrine::engine {
@@ -26,6 +27,12 @@ std::vector<ListInfo> resolve_list_items(std::vector<ListInfo>& lists) {
       auto it = by_name.find(item);
       if (it != by_name.end()) {
         const auto& ref = out[it->second].items;
+        if (r.items.size() + ref.size() > kMaxListItems) {
+          // Lists made of earlier lists can double at every level; refuse before exhausting memory.
+          throw LoadError(LoadCode::kErrValidate,
+                          "List has more than " + std::to_string(kMaxListItems) + " items after expansion",
+                          list.ctx);
+        }
         r.items.insert(r.items.end(), ref.begin(), ref.end());
         lists[it->second].used = true;
       } else {

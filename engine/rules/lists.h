@@ -13,8 +13,11 @@
 
 namespace peregrine::engine {
 
+/// Lists with more items than this after expansion are rejected (LOAD_ERR_VALIDATE).
+inline constexpr size_t kMaxListItems = 100'000;
+
 /// Expands items that name an earlier list (marking that list used) and quotes items containing a space.
-/// Returns the lists in definition order with their final items.
+/// Returns the lists in definition order with their final items. Throws LoadError above kMaxListItems.
 std::vector<ListInfo> resolve_list_items(std::vector<ListInfo>& lists);
 
 /// Replaces every bounded occurrence of `list.name` in `cond`. Returns true if anything was replaced.

@@ -17,7 +17,9 @@ struct CompileStop {
 
 /// Expanded conditions larger than this many AST nodes are rejected: macros that use other macros several
 /// times grow exponentially when substituted.
-constexpr uint64_t kMaxExpandedNodes = 1'000'000;
+constexpr uint64_t kMaxExpandedNodes = 200'000;
+/// And all rules together may not expand to more than this many nodes.
+constexpr uint64_t kMaxTotalExpandedNodes = 2'000'000;
 
 /// Nodes of `a` other than macro references, and how often each macro name is referenced.
 void count_nodes(const Ast& a, uint64_t& nodes, std::map<std::string, uint64_t>& refs) {
@@ -211,10 +213,18 @@ class RuleCompiler {
       uint64_t nodes = 0;
       std::map<std::string, uint64_t> refs;
       count_nodes(*ast, nodes, refs);
-      if (expanded_size(nodes, refs) > kMaxExpandedNodes) {
+      const uint64_t size = expanded_size(nodes, refs);
+      if (size > kMaxExpandedNodes) {
         throw LoadError(LoadCode::kErrCompileCondition,
                         "Condition has more than " + std::to_string(kMaxExpandedNodes) +
                             " nodes after macro expansion",
+                        rule.ctx);
+      }
+      total_nodes_ += size;
+      if (total_nodes_ > kMaxTotalExpandedNodes) {
+        throw LoadError(LoadCode::kErrCompileCondition,
+                        "Rules have more than " + std::to_string(kMaxTotalExpandedNodes) +
+                            " condition nodes in total after macro expansion",
                         rule.ctx);
       }
     }
@@ -293,6 +303,7 @@ class RuleCompiler {
     uint64_t expanded = 0;  // 0 = not computed yet (a macro has at least one node)
   };
   std::vector<MacroSize> macro_sizes_;
+  uint64_t total_nodes_ = 0;
   std::map<std::string, size_t> by_name_;
 };
 

@@ -387,6 +387,20 @@ TEST_CASE("macro expansion that explodes is rejected instead of exhausting memor
   auto res = eng.load_string(yaml + rule_yaml("r", "evt.type = open and m30"), "boom.yaml");
   REQUIRE(res.errors.size() == 1);
   CHECK(res.errors[0].message.find("after macro expansion") != std::string::npos);
-  auto ok = eng.load_string(yaml + rule_yaml("r", "evt.type = open and m10"), "fine.yaml");
+  auto ok = eng.load_string(yaml + rule_yaml("r", "evt.type = open and m12"), "fine.yaml");
   CHECK(ok.errors.empty());
+}
+
+TEST_CASE("lists built from earlier lists that explode are rejected") {
+  std::string yaml = "- list: l0\n  items: [a, b, c, d]\n";
+  for (int i = 1; i <= 12; ++i) {
+    yaml += "- list: l" + std::to_string(i) + "\n  items: [";
+    for (int k = 0; k < 4; ++k) yaml += (k ? ", " : "") + ("l" + std::to_string(i - 1));
+    yaml += "]\n";
+  }
+  RuleEngine eng;
+  auto res = eng.load_string(yaml + rule_yaml("r", "evt.type = open and proc.name in (l12)"), "lists.yaml");
+  REQUIRE(res.errors.size() == 1);
+  CHECK(res.errors[0].code == LoadCode::kErrValidate);
+  CHECK(res.errors[0].message.find("items after expansion") != std::string::npos);
 }
