@@ -47,7 +47,21 @@ void append_exceptions(RuleInfo& rule, const std::vector<ExceptionInfo>& add, co
   }
 }
 
+thread_local size_t t_decoded_budget = kMaxDecodedBytes;
+
 }  // namespace
+
+void reset_decoded_budget() { t_decoded_budget = kMaxDecodedBytes; }
+
+void charge_decoded_bytes(size_t n, const ItemContext& ctx) {
+  if (n + 1 > t_decoded_budget) {
+    throw LoadError(LoadCode::kErrYamlValidate,
+                    "Rules content expands to more than " + std::to_string(kMaxDecodedBytes) +
+                        " bytes of values (YAML aliases?)",
+                    ctx);
+  }
+  t_decoded_budget -= n + 1;
+}
 
 LoadDiagnostic make_diagnostic(LoadCode code, std::string message, const ItemContext& ctx) {
   LoadDiagnostic d;

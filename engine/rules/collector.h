@@ -26,6 +26,13 @@ class LoadError : public std::runtime_error {
   ItemContext ctx_;
 };
 
+/// Budget for scalar bytes decoded from one file. YAML aliases can repeat a long scalar thousands of times
+/// ("billion laughs"); every decoded list item, tag and exception value is charged, and going over throws
+/// LoadError(LOAD_ERR_YAML_VALIDATE). Per thread; reset at the start of each file.
+inline constexpr size_t kMaxDecodedBytes = 64u << 20;
+void reset_decoded_budget();
+void charge_decoded_bytes(size_t n, const ItemContext& ctx);
+
 /// Builds a LoadDiagnostic for an item.
 LoadDiagnostic make_diagnostic(LoadCode code, std::string message, const ItemContext& ctx);
 

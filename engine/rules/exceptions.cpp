@@ -27,6 +27,7 @@ std::string scalar_text(const YAML::Node& n, const ItemContext& ctx, const char*
   if (!n.IsScalar()) {
     throw LoadError(LoadCode::kErrYamlValidate, std::string("Expected a scalar value for ") + what, ctx);
   }
+  charge_decoded_bytes(n.Scalar().size(), ctx);
   return n.Scalar();
 }
 
@@ -39,6 +40,19 @@ ExceptionValue decode_value_element(const YAML::Node& n, const ItemContext& ctx)
     v.item = scalar_text(n, ctx, "exception value");
   }
   return v;
+}
+
+/// YAML aliases make it cheap to write a values list that expands to billions of strings ("billion
+/// laughs"); count while decoding and refuse beyond this.
+constexpr size_t kMaxExceptionValueStrings = 100'000;
+
+void count_value(size_t& budget, size_t n, const ItemContext& ctx) {
+  if (n > budget) {
+    throw LoadError(LoadCode::kErrYamlValidate,
+                    "Rule exception values have more than " + std::to_string(kMaxExceptionValueStrings) + " strings",
+                    ctx);
+  }
+  budget -= n;
 }
 
 ExceptionInfo decode_one(const YAML::Node& n, const ItemContext& ctx) {
@@ -66,7 +80,14 @@ ExceptionInfo decode_one(const YAML::Node& n, const ItemContext& ctx) {
   if (const auto vals = n["values"]) {
     if (!vals.IsSequence()) throw LoadError(LoadCode::kErrYamlValidate, "Rule exception values must be a list", ctx);
     ex.has_values = true;
+    size_t budget = kMaxExceptionValueStrings;
     for (const auto& tuple : vals) {
+      count_value(budget, tuple.IsSequence() ? tuple.size() : 1, ctx);
+      if (tuple.IsSequence()) {
+        for (const auto& e : tuple) {
+          if (e.IsSequence()) count_value(budget, e.size(), ctx);
+        }
+      }
       std::vector<ExceptionValue> t;
       if (tuple.IsSequence() && (ex.fields_is_list || ex.fields.empty())) {
         for (const auto& e : tuple) t.push_back(decode_value_element(e, ctx));

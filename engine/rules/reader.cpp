@@ -103,6 +103,7 @@ std::optional<std::string> get_string(const YAML::Node& item, const char* key, c
   if (required && n.Scalar().empty()) {
     throw LoadError(LoadCode::kErrYamlValidate, std::string("Mapping for key '") + key + "' is empty", ctx);
   }
+  charge_decoded_bytes(n.Scalar().size(), ctx);
   return n.Scalar();
 }
 
@@ -280,6 +281,7 @@ class ItemReader {
     if (!items.IsSequence()) throw LoadError(LoadCode::kErrYamlValidate, "Value for key 'items' must be a sequence", ctx);
     for (const auto& i : items) {
       if (!i.IsScalar()) throw LoadError(LoadCode::kErrYamlValidate, "List items must be scalars", ctx);
+      charge_decoded_bytes(i.Scalar().size(), ctx);
       info.items.push_back(i.Scalar());
     }
     info.ctx = ctx;
@@ -361,6 +363,7 @@ class ItemReader {
       std::set<std::string> tags;
       for (const auto& e : t) {
         if (!e.IsScalar()) throw LoadError(LoadCode::kErrYamlValidate, "Tags must be scalars", ctx);
+        charge_decoded_bytes(e.Scalar().size(), ctx);
         tags.insert(e.Scalar());
       }
       u.tags = std::move(tags);
@@ -425,6 +428,7 @@ bool read_rules_content(const std::string& content, const std::string& file_name
     return false;
   }
   ItemReader reader(file_name, lines, col, res);
+  reset_decoded_budget();
   try {
     for (const auto& doc : docs) {
       if (doc.IsNull()) continue;

@@ -17,9 +17,9 @@ struct CompileStop {
 
 /// Expanded conditions larger than this many AST nodes are rejected: macros that use other macros several
 /// times grow exponentially when substituted.
-constexpr uint64_t kMaxExpandedNodes = 200'000;
+constexpr uint64_t kMaxExpandedNodes = 50'000;
 /// And all rules together may not expand to more than this many nodes.
-constexpr uint64_t kMaxTotalExpandedNodes = 2'000'000;
+constexpr uint64_t kMaxTotalExpandedNodes = 300'000;
 
 /// Nodes of `a` other than macro references, and how often each macro name is referenced.
 void count_nodes(const Ast& a, uint64_t& nodes, std::map<std::string, uint64_t>& refs) {

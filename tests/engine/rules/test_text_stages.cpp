@@ -635,3 +635,15 @@ TEST_CASE("diagnostics JSON is valid UTF-8 even when the input is not") {
   CHECK(dumped.find("r\xEF\xBF\xBD\xEF\xBF\xBD") != std::string::npos);
   CHECK(dumped.find("bad\xEF\xBF\xBD.yaml") != std::string::npos);
 }
+
+TEST_CASE("YAML aliases cannot blow decoded values up (billion laughs)") {
+  std::string big(60000, 'x');
+  std::string yaml = "- list: a\n  items: [&s " + big + "";
+  for (int i = 0; i < 2000; ++i) yaml += ", *s";
+  yaml += "]\n";
+  auto l = read(yaml);
+  CHECK_FALSE(l.ok);
+  REQUIRE(l.res.errors.size() == 1);
+  CHECK(l.res.errors[0].message.find("YAML aliases") != std::string::npos);
+  CHECK(read(std::string(kBase)).ok);  // the budget is reset per file
+}
