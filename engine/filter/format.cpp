@@ -127,6 +127,7 @@ FieldValue typed_value(const Extractor& ex, const ExtractedValue& v) {
 
 Result<OutputFormat> compile_output(std::string_view fmt, const FieldRegistry& registry, ExtractorPool* pool_in) {
   ExtractorPool& pool = pool_in ? *pool_in : default_extractor_pool();
+  constexpr size_t kMaxWidth = 4096;
   OutputFormat out;
   std::string literal;
   size_t i = 0;
@@ -140,7 +141,13 @@ Result<OutputFormat> compile_output(std::string_view fmt, const FieldRegistry& r
     size_t p = i + 1;
     if (p >= fmt.size()) return make_error("invalid output format: trailing '%' at pos " + std::to_string(i));
     size_t width = 0;
-    while (p < fmt.size() && fmt[p] >= '0' && fmt[p] <= '9') width = width * 10 + static_cast<size_t>(fmt[p++] - '0');
+    while (p < fmt.size() && fmt[p] >= '0' && fmt[p] <= '9') {
+      width = width * 10 + static_cast<size_t>(fmt[p++] - '0');
+      // A width is a column count; anything past kMaxWidth is a typo or hostile input, not a layout.
+      if (width > kMaxWidth)
+        return make_error("invalid output format: width over " + std::to_string(kMaxWidth) + " at pos " +
+                          std::to_string(i));
+    }
     constexpr std::string_view kContainerInfo = "container.info";
     if (fmt.substr(p, kContainerInfo.size()) == kContainerInfo &&
         (p + kContainerInfo.size() == fmt.size() || !is_field_char(fmt[p + kContainerInfo.size()]))) {

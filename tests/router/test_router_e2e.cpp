@@ -121,7 +121,7 @@ TEST_CASE("a resent alert (same uuid) is delivered once, also across a router re
   CHECK(file_lines(t.path() / "alerts.jsonl") == 3);
 }
 
-TEST_CASE("when the queue is full the engine batch is not acked; the engine keeps it") {
+TEST_CASE("when the queue is full the engine batch is not acked - the engine keeps it") {
   TempDir t;
   auto cfg = router_config(t);
   // The fake output never succeeds, so nothing is reclaimed and the 1 MiB budget fills up.
@@ -142,7 +142,7 @@ TEST_CASE("when the queue is full the engine batch is not acked; the engine keep
   CHECK(r.app->queue().stats().next_seq == accepted);
 }
 
-TEST_CASE("Falco http_output POSTs flow through the same queue; admin server answers /healthz and /metrics") {
+TEST_CASE("Falco http_output POSTs flow through the same queue - admin server answers /healthz and /metrics") {
   TempDir t;
   auto cfg = router_config(t);
   auto r = start_router(cfg);

@@ -98,7 +98,7 @@ TEST_CASE("upstream falco_rules.yaml: 0 errors, 0 warnings, Falco's event-type s
           "open", "openat", "openat2", "ptrace", "sendmsg", "sendto", "socket", "symlink", "symlinkat"});
 }
 
-TEST_CASE("upstream k8s_audit_rules.yaml loads; its rules index only k8s_audit events") {
+TEST_CASE("upstream k8s_audit_rules.yaml loads - its rules index only k8s_audit events") {
   if (!have_upstream("k8s_audit_rules.yaml")) return;
   RuleEngine eng;
   auto res = eng.load_files({kUpstream + "k8s_audit_rules.yaml"});
@@ -120,7 +120,7 @@ TEST_CASE("upstream files load together into one namespace") {
   CHECK(eng.rules().size() > 25);
 }
 
-TEST_CASE("macro visibility: a macro sees only earlier macros; rules see all; append moves visibility") {
+TEST_CASE("macro visibility: a macro sees only earlier macros - rules see all - append moves visibility") {
   RuleEngine eng;
   auto bad = eng.load_string("- macro: a\n  condition: b\n- macro: b\n  condition: evt.type = open\n" +
                                  rule_yaml("r", "a"),
@@ -249,7 +249,7 @@ TEST_CASE("disabled rules are still compiled") {
   CHECK_FALSE(res.successful());
 }
 
-TEST_CASE("LOAD_NO_EVTTYPE unless warn_evttypes is false; an empty set does not warn") {
+TEST_CASE("LOAD_NO_EVTTYPE unless warn_evttypes is false - an empty set does not warn") {
   RuleEngine eng;
   auto res = eng.load_string(rule_yaml("r", "proc.name = x"), "n.yaml");
   REQUIRE(res.warnings.size() == 1);
@@ -263,7 +263,7 @@ TEST_CASE("LOAD_NO_EVTTYPE unless warn_evttypes is false; an empty set does not 
   CHECK(names(eng.rules()[0]->evttypes).empty());
 }
 
-TEST_CASE("an undefined list name is a literal value; exceptions exclude matching events") {
+TEST_CASE("an undefined list name is a literal value - exceptions exclude matching events") {
   RuleEngine eng;
   auto res = eng.load_string(
       rule_yaml("r", "evt.type = openat and proc.name in (cat, undefined_list)",
