@@ -73,8 +73,11 @@ void RouterApp::start() {
     std::lock_guard lk(mu_);
     started_ = true;
   }
+  transport::AlertReceiverOptions ropts;
+  ropts.drop_acks = static_cast<size_t>(cfg_.fault_drop_acks);
   receiver_ = std::make_unique<transport::AlertReceiver>(
-      zmq_, cfg_.alerts_endpoint, [this](std::vector<transport::AlertEnvelope>& b) { return on_engine_batch(b); });
+      zmq_, cfg_.alerts_endpoint, [this](std::vector<transport::AlertEnvelope>& b) { return on_engine_batch(b); },
+      ropts);
   if (cfg_.http_input.enabled) http_intake_ = std::make_unique<HttpIntake>(cfg_.http_input, *pipeline_);
   admin_ = std::make_unique<http::AdminServer>(cfg_.http, metrics_, [this] { return healthy(); });
   logger("router")->info("started: alerts on {}, http intake on {}, admin on port {}", receiver_->endpoint(),

@@ -154,6 +154,11 @@ RouterConfig read_router(NodeReader r) {
     q.finish();
   }
   c.dedup_window = r.integer("dedup_window", c.dedup_window, 0, 100000000);
+  {
+    NodeReader f = r.sub("fault_injection");
+    c.fault_drop_acks = f.integer("drop_acks", c.fault_drop_acks, 0, 1000000);
+    f.finish();
+  }
   c.outputs = read_outputs(r);
   r.finish();
   return c;

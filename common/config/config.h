@@ -110,6 +110,8 @@ struct RouterConfig {
   HttpInputConfig http_input;                             // http_input: Falco-compatible HTTP intake
   QueueConfig queue;                                      // queue: durable queue
   int64_t dedup_window = 100000;                          // dedup_window: recent uuids remembered
+  int64_t fault_drop_acks = 0;  // fault_injection.drop_acks: TESTING ONLY — the first N acks to engines are
+                                // not sent, which forces the engines to resend (at-least-once tests)
   std::vector<OutputConfigNode> outputs;                  // outputs: destinations
 };
 

@@ -74,7 +74,19 @@ void replay_file(const std::string& path, Pipeline& pipeline, spdlog::logger& lo
 
 }  // namespace
 
+static int run_daemon_checked(const std::string& config_path);
+
 int run_daemon(const std::string& config_path) {
+  // Load-time failures (config, rules, sockets) become one clear line and exit code 2, as in the other mains.
+  try {
+    return run_daemon_checked(config_path);
+  } catch (const std::exception& e) {
+    std::cerr << "peregrine-engine: " << e.what() << "\n";
+    return 2;
+  }
+}
+
+static int run_daemon_checked(const std::string& config_path) {
   auto cfg = config::load_config(config_path);
   const auto& ec = cfg.engine;
   setup_logging(ec.log);

@@ -35,7 +35,7 @@ TEST_CASE("every binary prints its version and help") {
       MESSAGE("SKIPPED: " << name << " is not built in this configuration");
       continue;
     }
-    INFO(name);
+    INFO(std::string(name));
     Child v(binary(name), {"--version"}, dir / (std::string(name) + "-version"));
     CHECK(run_to_exit(v) == 0);
     CHECK(v.stdout_text().find(std::string(name) + " ") == 0);
@@ -54,7 +54,7 @@ TEST_CASE("an unknown config key is rejected with file:line by every binary") {
       MESSAGE("SKIPPED: " << name << " is not built in this configuration");
       continue;
     }
-    INFO(name);
+    INFO(std::string(name));
     Child c(binary(name), {"--config", cfg.string()}, dir / name);
     CHECK(run_to_exit(c) == 2);
     auto err = c.stderr_text();
