@@ -5,7 +5,7 @@
 #   FUZZ_TARGETS="fuzz_codec fuzz_event_json" scripts/fuzz.sh BUILD_DIR 60   (only these targets)
 #
 # Configures BUILD_DIR with clang + PEREGRINE_FUZZ=ON, builds every fuzz_* target, generates a seed corpus
-# from tests/fixtures/events/*.jsonl, runs each fuzzer for SECONDS on one core, and exits non-zero if any
+# from tests/fixtures/events/*.jsonl plus rules/ and config/ YAML files, runs each fuzzer for SECONDS on one core, and exits non-zero if any
 # fuzzer finds a crash, leak, timeout or sanitizer report (the reproducer is left in BUILD_DIR/fuzz-findings).
 #
 # Note: the top-level CMakeLists.txt only adds tests/ (where the fuzz targets are registered) when
@@ -50,6 +50,10 @@ for t in "${TARGETS[@]}"; do
       printf '%s' "$line" >"$corpus/fixture-$(basename "$f" .jsonl)-$n"
       n=$((n + 1))
     done <"$f"
+  done
+  # YAML targets also start from the project's own rules and config files.
+  for f in "$ROOT"/rules/*.yaml "$ROOT"/config/*.yaml; do
+    [[ -f "$f" ]] && cp "$f" "$corpus/seed-$(basename "$f")"
   done
   PEREGRINE_FUZZ_WRITE_SEEDS="$corpus" PEREGRINE_FUZZ_FIXTURES="$FIXTURES" "$bin" -runs=0 >/dev/null 2>&1 || true
   echo "=== $t: ${SECONDS_EACH}s, corpus $(ls "$corpus" | wc -l) inputs"

@@ -6,6 +6,8 @@
 #include <set>
 #include <sstream>
 
+#include "common/config/yaml_stream.h"
+
 namespace peregrine::config {
 namespace {
 
@@ -186,7 +188,7 @@ NodeReader OutputConfigNode::reader() const {
 PeregrineConfig parse_config(const std::string& yaml_text, const std::string& file) {
   YAML::Node root;
   try {
-    root = YAML::Load(yaml_text);
+    root = load_single_yaml_document(yaml_text);
   } catch (const YAML::Exception& e) {
     int line = e.mark.is_null() ? 0 : e.mark.line + 1;
     throw ConfigError(file, line, e.mark.is_null() ? 0 : e.mark.column + 1, "invalid YAML: " + e.msg);

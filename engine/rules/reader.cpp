@@ -8,6 +8,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "common/config/yaml_stream.h"
 #include "engine/rules/exceptions.h"
 
 namespace peregrine::engine {
@@ -416,7 +417,7 @@ bool read_rules_content(const std::string& content, const std::string& file_name
   const auto lines = split_lines(content);
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(content);
+    docs = config::load_yaml_documents(content);
   } catch (const YAML::Exception& e) {
     LoadDiagnostic d;
     d.code = LoadCode::kErrYamlParse;

@@ -139,6 +139,15 @@ TEST_CASE("config: YAML syntax errors carry a position") {
   CHECK(e.find("invalid YAML") != std::string::npos);
 }
 
+TEST_CASE("config: trailing documents and stray tokens are errors, not ignored or a hang") {
+  CHECK(error_of("{engine: {}},\n") == "test.yaml:1:13: invalid YAML: unexpected token at the top level (a stray ',' "
+                                         "or closing bracket after a complete flow collection?)");
+  CHECK(error_of("engine: {}\n---\nrouter: {}\n") ==
+        "test.yaml:2:1: invalid YAML: expected a single YAML document, found another one here");
+  CHECK_NOTHROW(parse_config("---\nengine: {}\n", "test.yaml"));
+  CHECK_NOTHROW(parse_config("", "test.yaml"));
+}
+
 TEST_CASE("config: environment substitution") {
   ::setenv("PG_TEST_HOST", "edge-7", 1);
   ::unsetenv("PG_TEST_MISSING");

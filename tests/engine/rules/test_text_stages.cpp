@@ -516,6 +516,19 @@ TEST_CASE("shape: YAML parse errors carry the position") {
   CHECK(e.item_pos.line >= 2);
 }
 
+TEST_CASE("shape: a stray ',' after a top-level flow collection is a parse error, not a hang") {
+  // yaml-cpp 0.7 alone loops forever on these (found by fuzz_rules_loader).
+  for (const char* text : {"[{rule: a}],", "{\"a\": 1},\"c\": 2}", "- rule: x\n  desc: d\n---\n[a],b\n"}) {
+    CAPTURE(text);
+    auto l = read(text, "stray.yaml");
+    CHECK_FALSE(l.ok);
+    REQUIRE(l.res.errors.size() == 1);
+    CHECK(l.res.errors[0].code == LoadCode::kErrYamlParse);
+    CHECK(l.res.errors[0].item_pos.file == "stray.yaml");
+    CHECK(l.res.errors[0].item_pos.line >= 1);
+  }
+}
+
 TEST_CASE("shape: not a sequence, non-map items, unknown items and keys") {
   auto notseq = read("rule: x\n");
   CHECK_FALSE(notseq.ok);
