@@ -153,6 +153,7 @@ void AlertSender::take_fresh() {
 
 // Sends every alert whose deadline passed, in batches, and reschedules it.
 void AlertSender::send_due(Clock::time_point now) {
+  if (now < blocked_until_) return;
   while (!due_.empty() && due_.begin()->first <= now) {
     std::vector<AlertEnvelope> batch;
     std::vector<InFlight*> members;
@@ -173,16 +174,16 @@ void AlertSender::send_due(Clock::time_point now) {
     } catch (const zmq::error_t&) {
       ok = false;
     }
-    for (InFlight* f : members) {
-      if (ok) {
-        (f->attempts == 0 ? sent_ : resent_).fetch_add(1, std::memory_order_relaxed);
-        ++f->attempts;
-        reschedule(*f, now + opts_.ack_timeout);
-      } else {
-        reschedule(*f, now + opts_.retry_interval);
-      }
+    if (!ok) {
+      // The router is away or the HWM is reached: back off, keeping every alert's place in the order.
+      blocked_until_ = now + opts_.retry_interval;
+      return;
     }
-    if (!ok) return;  // the router is away or the HWM is reached: back off
+    for (InFlight* f : members) {
+      (f->attempts == 0 ? sent_ : resent_).fetch_add(1, std::memory_order_relaxed);
+      ++f->attempts;
+      reschedule(*f, now + opts_.ack_timeout);
+    }
   }
 }
 
@@ -218,7 +219,7 @@ void AlertSender::run() {
     }
     auto timeout = have_fresh      ? std::chrono::milliseconds(0)
                    : due_.empty() ? std::chrono::milliseconds(3600000)
-                                  : until(due_.begin()->first);
+                                  : until(std::max(due_.begin()->first, blocked_until_));
     zmq::pollitem_t items[] = {{sock_.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, wake_.fd(), ZMQ_POLLIN, 0}};
     try {
       zmq::poll(items, 2, timeout);

@@ -96,6 +96,9 @@ class AlertSender {
   // Owned by the thread:
   std::unordered_map<std::string, InFlight> inflight_;
   std::multimap<std::chrono::steady_clock::time_point, std::string> due_;
+  // While the router is unreachable nothing is sent before this instant; alerts keep their place in due_,
+  // so they go out in submission order once it is back.
+  std::chrono::steady_clock::time_point blocked_until_{};
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> sent_{0}, resent_{0}, acked_{0}, dropped_{0};
   std::thread thread_;

@@ -148,7 +148,8 @@ TEST_CASE("alerts: every submitted alert is delivered and acknowledged - flush r
     CHECK(sink.all[0].json == alert(0).json);
   }
   CHECK(receiver.alerts() >= 500);
-  CHECK(receiver.acks_sent() == receiver.batches());
+  // A late re-send (ack timeout on a loaded machine) may still be on its way through the receiver.
+  CHECK(wait_until([&] { return receiver.acks_sent() == receiver.batches(); }));
 }
 
 TEST_CASE("alerts: dropped acks force a re-send with the same uuid") {
@@ -190,12 +191,13 @@ TEST_CASE("alerts: a batch the router could not make durable is not acked and co
   CHECK(sender.resent() >= 1);
 }
 
-TEST_CASE("alerts: no loss when the router starts late") {
+TEST_CASE("alerts: no loss when the router starts late, and the backlog arrives in submission order") {
   zmq::context_t ctx;
   Sink sink;
   std::string ep = free_tcp_endpoint(ctx);
   AlertSenderOptions opts;
   opts.retry_interval = 20ms;
+  opts.batch_max_alerts = 7;  // several failed batches while the router is away
   AlertSender sender(ctx, ep, opts);
   for (int i = 0; i < 50; ++i) REQUIRE(sender.submit(alert(i)));
   CHECK_FALSE(sender.flush(100ms));  // nobody to acknowledge yet
@@ -205,6 +207,9 @@ TEST_CASE("alerts: no loss when the router starts late") {
   CHECK(sender.flush(20s));
   CHECK(sink.counts().size() == 50);
   CHECK(sender.acked() == 50);
+  std::lock_guard lock(sink.mu);
+  REQUIRE(sink.all.size() >= 50);
+  for (int i = 0; i < 50; ++i) CHECK(sink.all[i].uuid == "uuid-" + std::to_string(i));
 }
 
 TEST_CASE("alerts: a router restart before acking loses nothing - the new router gets the same uuids") {
