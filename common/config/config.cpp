@@ -82,6 +82,51 @@ std::string default_hostname() {
   return buf;
 }
 
+std::vector<AppendOutputConfig> read_append_output(NodeReader& r) {
+  YAML::Node list = r.child("append_output");
+  std::vector<AppendOutputConfig> out;
+  if (!list.IsDefined() || list.IsNull()) return out;
+  if (!list.IsSequence()) r.fail("append_output", "must be a list of {match, extra_output, extra_fields} entries");
+  for (const auto& entry : list) {
+    const YAML::Node& item = entry;
+    if (!item.IsMap()) throw error_at(r.file(), item, "each entry of engine.append_output must be a map");
+    NodeReader e(item, r.file(), "engine.append_output");
+    AppendOutputConfig a;
+    NodeReader m = e.sub("match");
+    a.source = m.str("source", "");
+    a.tags = m.strings("tags");
+    a.rule = m.str("rule", "");
+    m.finish();
+    a.extra_output = e.str("extra_output", "");
+    YAML::Node fields = e.child("extra_fields");
+    if (fields.IsDefined() && !fields.IsNull()) {
+      if (!fields.IsSequence()) e.fail("extra_fields", "must be a list of field names or {name: value} maps");
+      for (const auto& fe : fields) {
+        const YAML::Node& f = fe;
+        if (f.IsScalar()) {
+          a.extra_fields.push_back(f.Scalar());
+        } else if (f.IsMap() && f.size() == 1) {
+          auto kv = f.begin();
+          if (!kv->second.IsScalar()) throw error_at(r.file(), kv->second, "extra_fields: a constant must be a scalar");
+          try {
+            a.static_fields.emplace_back(kv->first.Scalar(), expand_env(kv->second.Scalar()));
+          } catch (const std::invalid_argument& ex) {
+            throw error_at(r.file(), kv->second, std::string("extra_fields: ") + ex.what());
+          }
+        } else {
+          throw error_at(r.file(), f, "extra_fields: each entry is a field name or a one-key {name: value} map");
+        }
+      }
+    }
+    if (a.extra_output.empty() && a.extra_fields.empty() && a.static_fields.empty())
+      throw error_at(r.file(), item, "append_output entry has neither extra_output nor extra_fields");
+    a.where = r.file() + ":" + std::to_string(item.Mark().line + 1) + ":" + std::to_string(item.Mark().column + 1);
+    e.finish();
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
 EngineConfig read_engine(NodeReader r) {
   EngineConfig c;
   c.log = read_log(r);
@@ -102,6 +147,7 @@ EngineConfig read_engine(NodeReader r) {
   c.replay_file = r.str("replay_file", c.replay_file);
   c.hostname = r.str("hostname", c.hostname);
   if (c.hostname.empty()) c.hostname = default_hostname();
+  c.append_output = read_append_output(r);
   r.finish();
   return c;
 }

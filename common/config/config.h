@@ -59,6 +59,17 @@ struct RuleSelector {
 
 enum class RuleMatching { kFirst, kAll };
 
+/// One entry of engine.append_output (falco.yaml's append_output).
+struct AppendOutputConfig {
+  std::string source;                      // match.source: only rules of this source ("" = any)
+  std::vector<std::string> tags;           // match.tags: only rules carrying all of these
+  std::string rule;                        // match.rule: only the rule with this exact name
+  std::string extra_output;                // extra_output: appended to the output line
+  std::vector<std::string> extra_fields;   // extra_fields: field names, added to output_fields only ...
+  std::vector<std::pair<std::string, std::string>> static_fields;  // ... or {name: value} constants
+  std::string where;                       // "FILE:LINE:COL" of the entry, for engine-side errors
+};
+
 struct EngineConfig {
   LogConfig log;
   HttpConfig http{true, "127.0.0.1:9102"};
@@ -74,6 +85,7 @@ struct EngineConfig {
   int64_t pending_max = 100000;          // pending_max: unacknowledged alerts kept; beyond, new alerts drop
   std::string replay_file;               // replay_file: JSONL events read instead of the sensor when set
   std::string hostname;                  // hostname: alert "hostname"; empty in the file = gethostname()
+  std::vector<AppendOutputConfig> append_output;  // append_output: extra output for matching rules
 };
 
 struct HttpInputConfig {

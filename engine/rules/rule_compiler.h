@@ -19,6 +19,7 @@
 #include "engine/filter/compiler.h"
 #include "engine/filter/evttypes.h"
 #include "engine/filter/format.h"
+#include "engine/rules/append_output.h"
 #include "engine/rules/collector.h"
 #include "engine/rules/load_result.h"
 
@@ -37,6 +38,7 @@ struct CompiledRule {
   OutputFormat output;
   EventTypeSet evttypes;              // event types the rule can match
   size_t index = 0;                   // definition order
+  std::vector<std::shared_ptr<const CompiledAppend>> appends;  // engine append_output entries that match
 };
 
 /// Compiles everything `col` holds. Diagnostics go to `res`; compiled rules (including disabled ones) are

@@ -108,8 +108,29 @@ LoadResult RuleEngine::load(const std::vector<std::pair<std::string, std::string
   enabled_.assign(rules_.size(), 0);
   matches_.assign(rules_.size(), 0);
   for (size_t i = 0; i < rules_.size(); ++i) enabled_[i] = rules_[i]->defined_enabled ? 1 : 0;
+  (void)apply_append_output();  // the specs compiled in set_append_output; the registry has not changed
   rebuild_index();
   return res;
+}
+
+Result<void> RuleEngine::set_append_output(std::vector<AppendOutputSpec> specs) {
+  for (const auto& spec : specs) {
+    auto c = compile_append_output(spec, registry_, nullptr);
+    if (!c) return c.error();
+  }
+  append_specs_ = std::move(specs);
+  return apply_append_output();
+}
+
+Result<void> RuleEngine::apply_append_output() {
+  for (auto& r : rules_) r->appends.clear();
+  for (const auto& spec : append_specs_) {
+    auto c = compile_append_output(spec, registry_, pool_.get());
+    if (!c) return c.error();
+    for (auto& r : rules_)
+      if (append_output_matches(spec, r->source, r->tags, r->name)) r->appends.push_back(*c);
+  }
+  return {};
 }
 
 void RuleEngine::set_min_priority(Priority p) {
@@ -213,6 +234,14 @@ void RuleEngine::build_alert(const CompiledRule& rule, const Event& evt, Alert& 
   a.hostname = hostname_;
   a.output_fields.clear();
   rule.output.render(ctx_, text_buf_, &a.output_fields);
+  for (const auto& app : rule.appends) {
+    if (app->has_output) {
+      app->extra_output.render(ctx_, extra_buf_, &a.output_fields);
+      text_buf_.append(" ").append(extra_buf_);
+    }
+    app->extra_fields.render(ctx_, extra_buf_, &a.output_fields);
+    for (const auto& [k, v] : app->static_fields) a.output_fields[k] = v;
+  }
   a.output.clear();
   append_time_prefix(evt.ts_ns, a.output);
   a.output.append(": ").append(priority_name(rule.priority)).append(" ").append(text_buf_);

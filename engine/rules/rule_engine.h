@@ -19,6 +19,7 @@
 #include "common/event.h"
 #include "engine/fields/eval_context.h"
 #include "engine/fields/registry.h"
+#include "engine/rules/append_output.h"
 #include "engine/rules/load_result.h"
 #include "engine/rules/rule_compiler.h"
 
@@ -49,6 +50,9 @@ class RuleEngine {
   void set_min_priority(Priority p);
   void set_rule_matching(RuleMatching m) { matching_ = m; }
   void set_hostname(std::string h) { hostname_ = std::move(h); }
+  /// falco.yaml `append_output`: kept and applied to every later load (and to the rules loaded now). An
+  /// entry that does not compile is an error naming its position; nothing is applied then.
+  Result<void> set_append_output(std::vector<AppendOutputSpec> specs);
   const std::string& hostname() const { return hostname_; }
 
   /// Enables/disables rules by exact name, or by a pattern containing '*' wildcards. Returns how many matched.
@@ -75,6 +79,7 @@ class RuleEngine {
   LoadResult load(const std::vector<std::pair<std::string, std::string>>& files);
   void build_alert(const CompiledRule& rule, const Event& evt, Alert& a);
   void rebuild_index();
+  Result<void> apply_append_output();
   template <typename Pred>
   size_t set_enabled_where(Pred pred, bool enabled);
 
@@ -89,6 +94,8 @@ class RuleEngine {
   std::string hostname_;
   EvalContext ctx_;
   std::string text_buf_;
+  std::string extra_buf_;
+  std::vector<AppendOutputSpec> append_specs_;
   uint64_t events_processed_ = 0;
 };
 

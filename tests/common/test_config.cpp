@@ -148,6 +148,31 @@ TEST_CASE("config: trailing documents and stray tokens are errors, not ignored o
   CHECK_NOTHROW(parse_config("", "test.yaml"));
 }
 
+TEST_CASE("config: engine.append_output entries") {
+  PeregrineConfig c = parse_config(R"(
+engine:
+  append_output:
+    - match: {source: syscall, tags: [container], rule: Some rule}
+      extra_output: "pid=%proc.pid"
+      extra_fields: [proc.ppid, {cluster: "${PG_TEST_APPEND_CLUSTER:-dev}"}]
+    - extra_fields: [evt.hostname]
+)", "test.yaml");
+  REQUIRE(c.engine.append_output.size() == 2);
+  const auto& a = c.engine.append_output[0];
+  CHECK(a.source == "syscall");
+  CHECK(a.tags == std::vector<std::string>{"container"});
+  CHECK(a.rule == "Some rule");
+  CHECK(a.extra_output == "pid=%proc.pid");
+  CHECK(a.extra_fields == std::vector<std::string>{"proc.ppid"});
+  CHECK(a.static_fields == std::vector<std::pair<std::string, std::string>>{{"cluster", "dev"}});
+  CHECK(a.where == "test.yaml:4:7");
+  CHECK(c.engine.append_output[1].source.empty());
+  CHECK(error_of("engine:\n  append_output:\n    - match: {colour: red}\n      extra_output: x\n") ==
+        "test.yaml:3:15: unknown key 'colour' in section 'engine.append_output.match'");
+  CHECK(error_of("engine:\n  append_output:\n    - match: {source: syscall}\n") ==
+        "test.yaml:3:7: append_output entry has neither extra_output nor extra_fields");
+}
+
 TEST_CASE("config: environment substitution") {
   ::setenv("PG_TEST_HOST", "edge-7", 1);
   ::unsetenv("PG_TEST_MISSING");
