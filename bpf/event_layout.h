@@ -120,7 +120,7 @@ struct pg_exec_info {
 	__u64 exe_ctime_ns;    /* epoch ns */
 	__u64 exe_mtime_ns;
 	__u32 loginuid;
-	__u32 tty;             /* MKDEV-style: major << 20 | minor */
+	__u32 tty;             /* tty_nr as in /proc/<pid>/stat (new_encode_dev); 0 = none */
 	__u32 sid;
 	__u32 pgid;
 	__u32 vtid;

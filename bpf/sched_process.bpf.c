@@ -113,9 +113,11 @@ static __always_inline void sched_process__exec_info(struct task_struct *p, stru
 	struct signal_struct *sig = BPF_CORE_READ(p, signal);
 	struct tty_struct *tty = BPF_CORE_READ(sig, tty);
 	if (tty) {
-		__u32 major = BPF_CORE_READ(tty, driver, major);
-		__u32 minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
-		x->tty = (major << 20) | (minor & 0xfffff);
+		/* Falco's proc.tty: new_encode_dev(MKDEV(major, minor_start) + index), the tty_nr of /proc/<pid>/stat
+		 * (34816 = /dev/pts/0), not the kernel-internal dev_t (major << 20 | minor). */
+		__u32 major = BPF_CORE_READ(tty, driver, major) & 0xfff;
+		__u32 minor = (BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index)) & 0xfffff;
+		x->tty = (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
 	}
 	x->sid = sched_process__pid_nr(BPF_CORE_READ(sig, pids[PIDTYPE_SID]), 0);
 	x->pgid = sched_process__pid_nr(BPF_CORE_READ(sig, pids[PIDTYPE_PGID]), 0);

@@ -86,6 +86,13 @@ void register_metrics(peregrine::metrics::Registry& reg, ps::Sensor& s, MeteredP
   reg.counter_callback("peregrine_sensor_proc_lookups_skipped_total",
                        "Events sent with header context only (on-demand /proc lookup rate limit reached)", {},
                        [&s] { return s.stats().builder.proc_lookups_skipped; });
+  const char* lookups_help = "Container metadata lookups on the Docker API, by result";
+  reg.counter_callback("peregrine_sensor_container_lookups_total", lookups_help, {{"result", "fetched"}},
+                       [&s] { return s.stats().containers_fetched; });
+  reg.counter_callback("peregrine_sensor_container_lookups_total", lookups_help, {{"result", "failed"}},
+                       [&s] { return s.stats().containers_failed; });
+  reg.counter_callback("peregrine_sensor_container_lookups_total", lookups_help, {{"result", "dropped"}},
+                       [&s] { return s.stats().containers_dropped; });
   reg.gauge_callback("peregrine_sensor_queue_depth", "Batches waiting for the publisher thread", {},
                      [&pub] { return static_cast<double>(pub.queue_depth()); });
 }
@@ -130,8 +137,9 @@ int run(const std::string& config_path) {
   peregrine::http::AdminServer admin(cfg.http, registry, [&s] { return s.healthy(); });
   std::string hooks;
   for (const auto& h : s.probe().attached()) hooks += (hooks.empty() ? "" : ",") + h;
-  log->info("sensor running: hooks [{}], events on {}, control on {}, {} processes seeded", hooks, sender.endpoint(),
-            control.endpoint(), s.stats().seeded);
+  const auto st0 = s.stats();
+  log->info("sensor running: hooks [{}], events on {}, control on {}, {} processes seeded ({} containers)", hooks,
+            sender.endpoint(), control.endpoint(), st0.seeded, st0.containers_prefetched);
   s.start();
   while (!shutdown.wait_for(std::chrono::milliseconds(100))) {
     if (auto msg = control.poll()) {

@@ -1,7 +1,6 @@
 #include "sensor/proc_fs.h"
 
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -114,8 +113,7 @@ std::optional<StatFields> parse_proc_stat(std::string_view c) {
   s.ppid = to_num<uint32_t>(f[1]);
   s.pgrp = to_num<uint32_t>(f[2]);
   s.session = to_num<uint32_t>(f[3]);
-  auto tty_nr = to_num<uint32_t>(f[4]);
-  s.tty = tty_nr == 0 ? 0 : (major(tty_nr) << 20) | (minor(tty_nr) & 0xfffff);
+  s.tty = to_num<uint32_t>(f[4]);  // tty_nr: the encoding Falco's proc.tty uses, as the BPF side sends it
   s.start_ticks = to_num<uint64_t>(f[19]);
   return s;
 }

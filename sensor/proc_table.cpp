@@ -1,5 +1,9 @@
 #include "sensor/proc_table.h"
 
+#include <algorithm>
+
+#include "sensor/container_id.h"
+
 namespace peregrine::sensor {
 
 ProcEntry* ProcTable::find(uint32_t pid) {
@@ -65,6 +69,15 @@ void ProcTable::on_exit(uint32_t pid) {
   it->second.exited = true;
   it->second.fds = FdTable(max_fds_);  // an exited process holds no fds; free the memory now
   exited_order_.push_back(pid);
+}
+
+std::vector<std::string> ProcTable::container_ids() const {
+  std::vector<std::string> ids;
+  for (const auto& [pid, e] : map_)
+    if (!e.exited && e.container_id != kHostContainerId) ids.push_back(e.container_id);
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
 }
 
 void ProcTable::ancestors(uint32_t pid, size_t max, std::vector<AncestorInfo>& out) {

@@ -49,6 +49,9 @@ class ProcTable {
   /// Process gone: kept (marked exited) until evicted.
   void on_exit(uint32_t pid);
 
+  /// Distinct container ids of the live processes ("host" excluded), sorted.
+  std::vector<std::string> container_ids() const;
+
   /// Ancestors of `pid`, parent first, at most `max` (stops at pid 0/1 loops and unknown parents).
   void ancestors(uint32_t pid, size_t max, std::vector<AncestorInfo>& out);
 

@@ -40,6 +40,14 @@ Result<std::unique_ptr<Sensor>> Sensor::create(SensorOptions opts, EventSink& si
   // Seed after attaching: a process that forks or execs during the walk is then also in the ring (replayed
   // once the consumer starts), instead of falling into a gap between the walk and the attach.
   if (s->opts_.seed_from_proc) s->stats_.seeded = seed_proc_table(s->procs_, s->opts_.builder.proc_root, boot);
+  // Containers already running: queue their metadata now, as Falco does on its /proc scan. Otherwise a
+  // container started before the sensor is first looked up by its first event, which then goes out (like
+  // every event until the answer arrives) without container.name and image.
+  if (s->containers_) {
+    const auto ids = s->procs_.container_ids();
+    for (const auto& id : ids) (void)s->containers_->lookup(id);
+    s->stats_.containers_prefetched = ids.size();
+  }
   s->stats_.procs = s->procs_.size();
   return s;
 }
@@ -153,6 +161,11 @@ SensorStats Sensor::stats() const {
   s.kernel = probe_->counters();
   s.forwarded = forwarded_.load(std::memory_order_relaxed);
   s.state_only = state_only_.load(std::memory_order_relaxed);
+  if (containers_) {
+    s.containers_fetched = containers_->fetched();
+    s.containers_failed = containers_->failed();
+    s.containers_dropped = containers_->queue_drops();
+  }
   return s;
 }
 

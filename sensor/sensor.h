@@ -63,6 +63,10 @@ struct SensorStats {
   uint64_t procs_evicted = 0;
   uint64_t procs_refused = 0;
   size_t seeded = 0;
+  size_t containers_prefetched = 0;  // containers running at start whose metadata was queued then
+  uint64_t containers_fetched = 0;   // container metadata lookups answered by the runtime
+  uint64_t containers_failed = 0;    // lookups that failed (negative-cached: not asked again)
+  uint64_t containers_dropped = 0;   // lookups not queued (queue or cache full; retried on a later event)
 };
 
 class Sensor {

@@ -114,7 +114,7 @@ TEST_CASE("fork then exec: process record params container id ancestors and user
   pg_exec_info x{};
   x.cap_effective = 0x1ff;
   x.loginuid = 0;
-  x.tty = (136u << 20) | 3;
+  x.tty = 34819;  // /dev/pts/3 in tty_nr encoding
   x.start_boot_ns = 7;
   x.flags = PG_EXE_FROM_MEMFD;
   std::string argv("cat\0-n\0/etc/shadow\0", 19);
@@ -137,7 +137,7 @@ TEST_CASE("fork then exec: process record params container id ancestors and user
   CHECK(ev.proc.exepath == "/bin/cat");  // relative filename resolved against the cwd
   CHECK(ev.proc.cwd == "/home/user");
   CHECK(ev.proc.cap_effective == 0x1ff);
-  CHECK(ev.proc.tty == ((136u << 20) | 3));
+  CHECK(ev.proc.tty == 34819u);
   CHECK(ev.proc.start_ts == 1'000'000'007ull);
   CHECK(ev.proc.exe_from_memfd);
   CHECK(ev.proc.user_name == "root");

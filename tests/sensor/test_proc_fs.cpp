@@ -68,7 +68,7 @@ TEST_CASE("parse /proc/<pid>/stat with a comm containing spaces and parentheses"
   CHECK(s->ppid == 1);
   CHECK(s->pgrp == 7);
   CHECK(s->session == 5);
-  CHECK(s->tty == ((136u << 20) | 1u));  // 34817 = /dev/pts/1 (major 136, minor 1)
+  CHECK(s->tty == 34817u);  // /dev/pts/1 (major 136, minor 1), kept in Falco's (and tty_nr's) encoding
   CHECK(s->start_ticks == 999);
   CHECK_FALSE(parse_proc_stat("garbage").has_value());
   CHECK_FALSE(parse_proc_stat("1 (x) S 1 2").has_value());

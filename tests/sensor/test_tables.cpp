@@ -53,6 +53,23 @@ TEST_CASE("process table: fork of an unknown parent still creates the child") {
   CHECK(child->comm.empty());
 }
 
+TEST_CASE("process table: container ids of live processes, distinct and sorted, without host or exited") {
+  ProcTable t(16, 8);
+  CHECK(t.container_ids().empty());
+  auto add = [&](uint32_t pid, const char* id) {
+    auto e = proc(pid, 1, "sleep");
+    e.container_id = id;
+    REQUIRE(t.upsert(std::move(e)) != nullptr);
+  };
+  add(10, "host");
+  add(11, "bbbbbbbbbbbb");
+  add(12, "aaaaaaaaaaaa");
+  add(13, "bbbbbbbbbbbb");
+  add(14, "cccccccccccc");
+  t.on_exit(14);  // a container whose only process is gone has nothing left to look up
+  CHECK(t.container_ids() == std::vector<std::string>{"aaaaaaaaaaaa", "bbbbbbbbbbbb"});
+}
+
 TEST_CASE("process table: ancestors walk parent first and stop at max / unknown / init") {
   ProcTable t(16, 8);
   REQUIRE(t.upsert(proc(1, 0, "systemd")));
