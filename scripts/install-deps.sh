@@ -8,7 +8,12 @@ PKGS=(
   libzmq3-dev cppzmq-dev libcurl4-openssl-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev
   doctest-dev libre2-dev libcli11-dev libcpp-httplib-dev libssl-dev
   prometheus curl jq python3 procps iproute2 netcat-openbsd strace
+  docker.io
 )
+# docker.io (dockerd + containerd + runc) is for the container-context integration test, which starts its own
+# private dockerd with host networking only. Its maintainer scripts must not start the system dockerd (that
+# would create the docker0 bridge): /usr/sbin/policy-rc.d exiting 101 denies every service start.
+POLICY_RC=/usr/sbin/policy-rc.d
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -24,6 +29,19 @@ fi
 if [[ $(id -u) -ne 0 ]]; then
   echo "install-deps: missing packages: ${missing[*]}; run as root (or install them with apt-get)" >&2
   exit 1
+fi
+if [[ " ${missing[*]} " == *" docker.io "* ]]; then
+  if [[ ! -e $POLICY_RC ]]; then
+    printf '#!/bin/sh\n# No service starts during apt installs (keeps apt from starting a system dockerd).\nexit 101\n' \
+      >"$POLICY_RC"
+    chmod 755 "$POLICY_RC"
+  fi
+  rc=0
+  "$POLICY_RC" docker start >/dev/null 2>&1 || rc=$?
+  if ((rc != 101)); then
+    echo "install-deps: $POLICY_RC does not deny service starts (exit $rc, want 101); not installing docker.io" >&2
+    exit 1
+  fi
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive

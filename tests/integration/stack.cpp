@@ -14,17 +14,28 @@ std::string indent(const std::string& lines) {
   return out;
 }
 
+// True when one of the YAML `lines` is the top-level key `key` (config keys may appear only once).
+bool sets_key(const std::string& lines, const std::string& key) {
+  std::istringstream in(lines);
+  std::string l;
+  while (std::getline(in, l))
+    if (l.rfind(key + ":", 0) == 0) return true;
+  return false;
+}
+
 }  // namespace
 
 std::string write_stack_config(const TempDir& dir, const StackPorts& p, const std::string& rules_file,
-                               const std::string& engine_extra, const std::string& router_extra) {
+                               const std::string& engine_extra, const std::string& router_extra,
+                               const std::string& sensor_extra) {
   auto d = dir.path().string();
   std::ostringstream y;
   y << "sensor:\n"
     << "  http: {listen: 127.0.0.1:" << p.sensor << "}\n"
     << "  events_endpoint: ipc://" << d << "/events.sock\n"
     << "  control_endpoint: ipc://" << d << "/control.sock\n"
-    << "  docker_socket: \"\"\n"
+    << (sets_key(sensor_extra, "docker_socket") ? "" : "  docker_socket: \"\"\n")
+    << indent(sensor_extra)
     << "engine:\n"
     << "  http: {listen: 127.0.0.1:" << p.engine << "}\n"
     << "  events_endpoint: ipc://" << d << "/events.sock\n"

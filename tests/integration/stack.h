@@ -13,9 +13,11 @@ struct StackPorts {
 };
 
 /// Writes <dir>/peregrine.yaml wiring sensor, engine and router over ipc sockets in `dir`.
-/// `engine_extra` / `router_extra` are YAML lines appended (indented) to those sections.
+/// `engine_extra` / `router_extra` / `sensor_extra` are YAML lines appended (indented) to those sections.
+/// The sensor gets `docker_socket: ""` (no container metadata) unless `sensor_extra` sets `docker_socket`.
 std::string write_stack_config(const TempDir& dir, const StackPorts& ports, const std::string& rules_file,
-                               const std::string& engine_extra = "", const std::string& router_extra = "");
+                               const std::string& engine_extra = "", const std::string& router_extra = "",
+                               const std::string& sensor_extra = "");
 
 /// promtool's verdict on a metrics text: "" when it passes (or promtool is missing: see has_promtool()).
 std::string promtool_check(const std::string& metrics_text);
