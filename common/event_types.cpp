@@ -78,6 +78,11 @@ constexpr std::array<EventSpec, static_cast<size_t>(T::kCount)> kSpecs = {{
     make(T::kCapset, "capset", {{"res", K::kErrno}, {"cap_inheritable", K::kUint}, {"cap_permitted", K::kUint}, {"cap_effective", K::kUint}}),
     make(T::kMemfdCreate, "memfd_create", {{"fd", K::kFd}, {"name", K::kStr}, {"flags", K::kUint}}),
     make(T::kK8sAudit, "k8s_audit", {}, false),
+    make(T::kSensorDrops, "sensor_drops",
+         {{"n_evts", K::kUint}, {"n_drops", K::kUint}, {"n_drops_buffer", K::kUint},
+          {"n_drops_max_event_size", K::kUint}, {"n_drops_scratch_map", K::kUint}, {"n_drops_queue", K::kUint},
+          {"interval_s", K::kUint}},
+         false),
 }};
 
 }  // namespace

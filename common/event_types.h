@@ -61,6 +61,7 @@ enum class EventType : uint16_t {
   kSetns, kUnshare, kUserfaultfd, kBpf, kInitModule, kFinitModule,
   kChdir, kFchdir, kChroot, kPrctl, kCapset, kMemfdCreate,
   kK8sAudit,   // source k8s_audit: payload is the audit event JSON
+  kSensorDrops,  // internal: the sensor's drop report for one interval (not evaluated by rules)
   kCount
 };
 

@@ -1,6 +1,7 @@
 // peregrine-sensor: parse flags, load config, run the sensor until SIGINT/SIGTERM.
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 
@@ -14,6 +15,7 @@
 #include "common/signals.h"
 #include "common/transport/control.h"
 #include "common/transport/events.h"
+#include "sensor/drop_event.h"
 #include "sensor/publisher.h"
 #include "sensor/sensor.h"
 #include "sensor/syscall_table.h"
@@ -37,22 +39,34 @@ ps::SensorOptions sensor_options(const peregrine::config::SensorConfig& c) {
   return o;
 }
 
-// The publisher plus drop-alert metrics: what the binary hands to the sensor library.
+// The publisher plus drop-alert metrics: what the binary hands to the sensor library. An interval over the
+// drop threshold also goes to the engine as a kSensorDrops event (Falco's "syscall event drop" alert).
 class MeteredPublisher : public ps::BatchPublisher {
  public:
-  MeteredPublisher(ps::PublisherOptions o, SendFn send, peregrine::metrics::Registry& reg)
+  MeteredPublisher(ps::PublisherOptions o, SendFn send, peregrine::metrics::Registry& reg, uint32_t interval_s)
       : BatchPublisher(o, std::move(send)),
         drop_alerts_(reg.counter("peregrine_sensor_drop_alerts_total",
-                                 "Intervals whose kernel drop ratio exceeded drop_alert_ratio")),
-        ratio_(reg.gauge("peregrine_sensor_drop_ratio", "Kernel drop ratio over the last interval")) {}
+                                 "Intervals whose drop ratio exceeded drop_alert_ratio (each sent to the engine)")),
+        ratio_(reg.gauge("peregrine_sensor_drop_ratio", "Kernel drop ratio over the last interval")),
+        interval_s_(interval_s) {}
   void on_drop_report(const ps::DropReport& r) override {
     ratio_.set(r.ratio);
-    if (r.over_threshold) drop_alerts_.inc();
+    const uint64_t user_drops = events_dropped_queue() + events_dropped_send();
+    const uint64_t user_delta = user_drops - last_user_drops_;
+    last_user_drops_ = user_drops;
+    if (!r.over_threshold) return;
+    drop_alerts_.inc();
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    on_event(ps::make_drop_event(r, interval_s_, user_delta,
+                                 static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count())));
+    flush();
   }
 
  private:
   peregrine::metrics::Counter& drop_alerts_;
   peregrine::metrics::Gauge& ratio_;
+  uint32_t interval_s_;
+  uint64_t last_user_drops_ = 0;
 };
 
 void register_metrics(peregrine::metrics::Registry& reg, ps::Sensor& s, MeteredPublisher& pub,
@@ -124,7 +138,8 @@ int run(const std::string& config_path) {
 
   ps::PublisherOptions po{static_cast<size_t>(cfg.batch_max_bytes), static_cast<uint64_t>(cfg.batch_max_delay_us),
                           static_cast<size_t>(cfg.queue_capacity)};
-  MeteredPublisher publisher(po, [&sender](std::span<const uint8_t> b) { return sender.try_send(b); }, registry);
+  MeteredPublisher publisher(po, [&sender](std::span<const uint8_t> b) { return sender.try_send(b); }, registry,
+                             static_cast<uint32_t>(cfg.drop_stats_interval_s));
   auto sensor = ps::Sensor::create(sensor_options(cfg), publisher);
   if (!sensor) {
     std::fprintf(stderr, "peregrine-sensor: cannot start: %s\n", sensor.error().message.c_str());

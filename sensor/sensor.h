@@ -27,6 +27,7 @@ struct DropReport {
   uint64_t drops = 0;        // delta over the interval
   double ratio = 0;          // drops / events
   KernelCounters total;      // cumulative
+  KernelCounters delta;      // per counter, over the interval
   bool over_threshold = false;
 };
 

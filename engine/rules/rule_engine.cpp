@@ -17,6 +17,8 @@ std::string local_hostname() {
   return buf;
 }
 
+}  // namespace
+
 /// Falco's output prefix "%evt.time: " renders HH:MM:SS.nnnnnnnnn; we use UTC so alerts do not depend on the
 /// machine's time zone.
 void append_time_prefix(uint64_t ts_ns, std::string& out) {
@@ -29,7 +31,6 @@ void append_time_prefix(uint64_t ts_ns, std::string& out) {
   out.append(buf, n > 0 ? static_cast<size_t>(n) : 0);
 }
 
-}  // namespace
 
 bool wildcard_match(std::string_view pattern, std::string_view name) {
   size_t p = 0, n = 0, star = std::string_view::npos, mark = 0;

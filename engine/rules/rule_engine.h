@@ -99,6 +99,9 @@ class RuleEngine {
   uint64_t events_processed_ = 0;
 };
 
+/// Falco's output-line prefix "%evt.time" (HH:MM:SS.nnnnnnnnn, UTC), appended to `out`.
+void append_time_prefix(uint64_t ts_ns, std::string& out);
+
 /// True if `name` matches `pattern`, where '*' matches any run of characters.
 bool wildcard_match(std::string_view pattern, std::string_view name);
 

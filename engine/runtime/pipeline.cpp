@@ -4,6 +4,7 @@
 
 #include "common/codec.h"
 #include "common/log.h"
+#include "engine/runtime/internal_alerts.h"
 
 namespace peregrine::engine {
 
@@ -15,6 +16,9 @@ Pipeline::Pipeline(RuleEngine& rules, AlertSink sink, metrics::Registry& m)
       decode_errors_(&m.counter("peregrine_engine_decode_errors_total",
                                 "Batches or events rejected by the wire decoder")),
       alerts_(&m.counter("peregrine_engine_alerts_total", "Alerts raised by rules")),
+      drop_reports_(&m.counter("peregrine_engine_sensor_drop_reports_total",
+                               "Sensor drop reports received, each raised as a 'Falco internal: syscall event "
+                               "drop' alert")),
       alerts_dropped_(&m.counter("peregrine_engine_alerts_dropped_total",
                                  "Alerts that could not be queued for the router (pending store full)")) {}
 
@@ -37,9 +41,19 @@ Result<void> Pipeline::process_batch(std::span<const uint8_t> batch) {
 }
 
 void Pipeline::process_event(const Event& evt) {
-  events_->inc();
   matches_.clear();
-  rules_.process(evt, matches_);
+  if (is_internal_event(evt)) {
+    // A report for the engine, not an event for the rules.
+    drop_reports_->inc();
+    matches_.emplace_back();
+    if (!make_internal_alert(evt, rules_.hostname(), matches_.back())) {
+      decode_errors_->inc();
+      return;
+    }
+  } else {
+    events_->inc();
+    rules_.process(evt, matches_);
+  }
   for (auto& a : matches_) {
     alerts_->inc();
     nlohmann::json j = a;

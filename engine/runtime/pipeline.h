@@ -43,6 +43,7 @@ class Pipeline {
   metrics::Counter* events_;
   metrics::Counter* decode_errors_;
   metrics::Counter* alerts_;
+  metrics::Counter* drop_reports_;
   metrics::Counter* alerts_dropped_;
 };
 

@@ -1,0 +1,16 @@
+// The drop report as an event for the engine (EventType::kSensorDrops), which raises it as Falco's
+// "Falco internal: syscall event drop" alert. Sent once per drop_stats_interval_s while the kernel drop ratio
+// is above drop_alert_ratio, so drops reach the alert outputs, not only the logs and metrics.
+#pragma once
+
+#include <cstdint>
+
+#include "common/event.h"
+#include "sensor/sensor.h"
+
+namespace peregrine::sensor {
+
+/// `queue_drops`: events user space dropped over the same interval (bounded queue full or send refused).
+Event make_drop_event(const DropReport& r, uint32_t interval_s, uint64_t queue_drops, uint64_t now_ns);
+
+}  // namespace peregrine::sensor
