@@ -1,6 +1,8 @@
 // Condition compiler: AST → tree of typed nodes with every constant prepared at load time.
 #include "engine/filter/compiler.h"
 
+#include <algorithm>
+#include <bitset>
 #include <charconv>
 #include <unordered_set>
 
@@ -62,6 +64,21 @@ class ConstNode final : public Node {
 
  private:
   bool v_;
+};
+
+// `evt.type = X`, `!= X`, `in (...)`: one bit per event type, decided at compile time from the type names.
+// evt.type renders event_spec(type).name, so this is the same comparison without extracting or comparing strings
+// (the upstream macros test evt.type on nearly every rule, so it is the most common check there is).
+class EvtTypeNode final : public Node {
+ public:
+  explicit EvtTypeNode(std::bitset<static_cast<size_t>(EventType::kCount)> set) : set_(set) {}
+  bool eval(EvalContext& ctx) const override {
+    const auto t = static_cast<size_t>(ctx.event().type);
+    return t < set_.size() && set_[t];
+  }
+
+ private:
+  std::bitset<static_cast<size_t>(EventType::kCount)> set_;
 };
 
 using ExPtr = std::shared_ptr<const Extractor>;
@@ -463,6 +480,14 @@ NodePtr Compiler::compile_values(const Ast& a, ExPtr lhs, const OperandInfo& lin
   if (linfo.field && (linfo.field->name == "evt.type" || linfo.field->name == "syscall.type")) {
     for (const auto& v : values)
       if (!is_known_event_name(v)) fail("unknown event type " + v, a.children[1]->offset);
+    if (linfo.field->name == "evt.type" && a.children[0]->kind == AstKind::kField && mod == Modifier::kNone &&
+        (op == "=" || op == "!=" || op == "in")) {
+      std::bitset<static_cast<size_t>(EventType::kCount)> set;
+      for (const auto& spec : event_specs())
+        set[static_cast<size_t>(spec.type)] =
+            std::find(values.begin(), values.end(), spec.name) != values.end() ? op != "!=" : op == "!=";
+      return std::make_unique<EvtTypeNode>(set);
+    }
   }
   // List fields: only in / intersects / exists.
   if (lhs->is_list() && !lhs->match_any()) {

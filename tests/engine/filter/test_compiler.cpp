@@ -21,6 +21,22 @@ TEST_CASE("equality and inequality on strings") {
   CHECK(!eval_on("proc.name = Bash", e));
 }
 
+TEST_CASE("evt.type checks (compiled to a per-type bit test) keep the string semantics") {
+  Event open = make_open_event();
+  Event conn = make_connect_event();
+  REQUIRE(open.type != conn.type);
+  const std::string open_name(event_spec(open.type).name), conn_name(event_spec(conn.type).name);
+  CHECK(eval_on("evt.type = " + open_name, open));
+  CHECK(!eval_on("evt.type = " + open_name, conn));
+  CHECK(eval_on("evt.type != " + open_name, conn));
+  CHECK(!eval_on("evt.type != " + open_name, open));
+  CHECK(eval_on("evt.type in (execve, " + open_name + ")", open));
+  CHECK(!eval_on("evt.type in (execve, kill)", open));
+  CHECK(eval_on("not evt.type in (execve, kill)", open));
+  CHECK(!eval_on("evt.type = kill", open));  // known to Falco, never captured: never true
+  CHECK(eval_on("evt.type != kill", open));
+}
+
 TEST_CASE("string search operators") {
   Event e = make_open_event();
   CHECK(eval_on("fd.name contains shad", e));
