@@ -1,5 +1,9 @@
 // peregrine-router: flags and config, then the router library does the work.
+//
+// Precedence: a flag given on the command line wins over its config key, which wins over the built-in
+// default (--drain-timeout-ms over router.drain_timeout_ms, --queue-max-mib over router.queue.max_bytes).
 #include <chrono>
+#include <optional>
 
 #include "common/app.h"
 #include "common/config/config.h"
@@ -8,8 +12,8 @@
 #include "router/router_app.h"
 
 int main(int argc, char** argv) {
-  int64_t drain_ms = 10'000;
-  uint64_t queue_max_mib = 1024;
+  std::optional<int64_t> drain_ms;
+  std::optional<uint64_t> queue_max_mib;
   return peregrine::run_main(
       argc, argv, "router",
       [&](const std::string& path) {
@@ -17,8 +21,8 @@ int main(int argc, char** argv) {
         const auto cfg = peregrine::config::load_config(path);
         peregrine::setup_logging(cfg.router.log);
         peregrine::router::RouterAppOptions opts;
-        opts.drain_timeout = std::chrono::milliseconds(drain_ms);
-        opts.queue_max_bytes = queue_max_mib << 20;
+        if (drain_ms) opts.drain_timeout = std::chrono::milliseconds(*drain_ms);
+        if (queue_max_mib) opts.queue_max_bytes = *queue_max_mib << 20;
         auto app = peregrine::router::RouterApp::create(cfg.router, std::move(opts));
         if (!app) throw std::runtime_error(app.error().message);
         (*app)->start();
@@ -29,9 +33,11 @@ int main(int argc, char** argv) {
         return 0;
       },
       [&](CLI::App& cli) {
-        cli.add_option("--drain-timeout-ms", drain_ms, "on SIGTERM, time allowed to deliver queued alerts")
-            ->capture_default_str();
-        cli.add_option("--queue-max-mib", queue_max_mib, "disk budget of the durable queue in MiB")
-            ->capture_default_str();
+        cli.add_option("--drain-timeout-ms", drain_ms,
+                       "on SIGTERM, time allowed to deliver queued alerts; overrides router.drain_timeout_ms")
+            ->check(CLI::Range(int64_t{0}, int64_t{3600000}));
+        cli.add_option("--queue-max-mib", queue_max_mib,
+                       "disk budget of the durable queue in MiB; overrides router.queue.max_bytes")
+            ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 30));
       });
 }

@@ -11,11 +11,11 @@ std::filesystem::path snapshot_path(const QueueOptions& q) { return q.dir / "ded
 
 }  // namespace
 
-QueueOptions queue_options_from(const config::QueueConfig& q, uint64_t max_bytes) {
+QueueOptions queue_options_from(const config::QueueConfig& q) {
   QueueOptions o;
   o.dir = q.dir;
   o.segment_bytes = static_cast<uint64_t>(q.segment_bytes);
-  o.max_bytes = std::max<uint64_t>(max_bytes, o.segment_bytes);
+  o.max_bytes = std::max<uint64_t>(static_cast<uint64_t>(q.max_bytes), o.segment_bytes);
   o.fsync = q.fsync == config::FsyncMode::kBatch      ? FsyncPolicy::kBatch
             : q.fsync == config::FsyncMode::kInterval ? FsyncPolicy::kInterval
                                                       : FsyncPolicy::kNone;
@@ -23,7 +23,10 @@ QueueOptions queue_options_from(const config::QueueConfig& q, uint64_t max_bytes
   return o;
 }
 
-RouterApp::RouterApp(config::RouterConfig cfg, RouterAppOptions opts) : cfg_(std::move(cfg)), opts_(std::move(opts)) {}
+RouterApp::RouterApp(config::RouterConfig cfg, RouterAppOptions opts) : cfg_(std::move(cfg)), opts_(std::move(opts)) {
+  if (opts_.queue_max_bytes) cfg_.queue.max_bytes = static_cast<int64_t>(*opts_.queue_max_bytes);
+  if (opts_.drain_timeout) cfg_.drain_timeout_ms = opts_.drain_timeout->count();
+}
 
 Result<std::unique_ptr<RouterApp>> RouterApp::create(const config::RouterConfig& cfg, RouterAppOptions opts) {
   std::unique_ptr<RouterApp> app(new RouterApp(cfg, std::move(opts)));
@@ -35,7 +38,10 @@ Result<std::unique_ptr<RouterApp>> RouterApp::create(const config::RouterConfig&
   for (auto& o : app->opts_.extra_outputs) app->outputs_.push_back(std::move(o));
   app->opts_.extra_outputs.clear();
 
-  const QueueOptions qo = queue_options_from(cfg.queue, app->opts_.queue_max_bytes);
+  const QueueOptions qo = queue_options_from(app->cfg_.queue);
+  if (qo.max_bytes != static_cast<uint64_t>(app->cfg_.queue.max_bytes))
+    logger("router")->warn("queue disk budget of {} bytes is below one segment; using {} bytes",
+                           app->cfg_.queue.max_bytes, qo.max_bytes);
   auto q = DurableQueue::open(qo);
   if (!q) return make_error("router queue: " + q.error().message);
   app->queue_ = std::move(q).value();
@@ -51,9 +57,9 @@ Result<std::unique_ptr<RouterApp>> RouterApp::create(const config::RouterConfig&
   for (auto& o : app->outputs_)
     app->workers_.push_back(std::make_unique<DeliveryWorker>(*o, *app->queue_, *app->dead_letter_));
   const auto st = app->queue_->stats();
-  logger("router")->info("queue {}: {} records retained ({} bytes, {} segments), dedup window {} uuids, {} outputs",
-                         qo.dir.string(), st.next_seq - st.first_seq, st.bytes_on_disk, st.segments,
-                         app->window_->size(), app->outputs_.size());
+  logger("router")->info("queue {}: {} records retained ({} of {} bytes, {} segments), dedup window {} uuids, "
+                         "{} outputs", qo.dir.string(), st.next_seq - st.first_seq, st.bytes_on_disk, qo.max_bytes,
+                         st.segments, app->window_->size(), app->outputs_.size());
   if (st.truncated_tail || st.corrupt_records)
     logger("router")->warn("queue recovery: {} truncated tail(s), {} corrupt record(s) skipped", st.truncated_tail,
                            st.corrupt_records);
@@ -109,7 +115,7 @@ bool RouterApp::stop() {
   auto log = logger("router");
   receiver_.reset();      // no new engine batches; unacknowledged ones are re-sent by the engine
   http_intake_.reset();   // no new HTTP alerts
-  const auto deadline = std::chrono::steady_clock::now() + opts_.drain_timeout;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(cfg_.drain_timeout_ms);
   for (auto& w : workers_) w->stop(deadline);
   bool drained = true;
   for (auto& w : workers_) {

@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,8 +35,10 @@
 namespace peregrine::router {
 
 struct RouterAppOptions {
-  uint64_t queue_max_bytes = 1ull << 30;  // disk budget of the queue (not yet a config key)
-  std::chrono::milliseconds drain_timeout{10'000};
+  /// Command-line overrides (--queue-max-mib, --drain-timeout-ms): when set they win over the file's
+  /// router.queue.max_bytes and router.drain_timeout_ms; unset, the file's values (or their defaults) apply.
+  std::optional<uint64_t> queue_max_bytes;
+  std::optional<std::chrono::milliseconds> drain_timeout;
   /// Extra outputs built by the caller (tests); they are driven exactly like configured ones.
   std::vector<std::unique_ptr<outputs::Output>> extra_outputs;
 };
@@ -60,6 +63,8 @@ class RouterApp {
   int http_intake_port() const;
   int admin_port() const;
 
+  /// The configuration in effect: the file's values with the RouterAppOptions overrides applied.
+  const config::RouterConfig& config() const { return cfg_; }
   metrics::Registry& metrics() { return metrics_; }
   const IntakePipeline& intake() const { return *pipeline_; }
   const DurableQueue& queue() const { return *queue_; }
@@ -93,7 +98,8 @@ class RouterApp {
   bool stopped_ = false;
 };
 
-/// Maps the config's fsync mode and sizes onto queue options.
-QueueOptions queue_options_from(const config::QueueConfig& q, uint64_t max_bytes);
+/// Maps the config's fsync mode and sizes onto queue options. A budget below one segment (possible only
+/// through the --queue-max-mib override; the file is checked at load) is raised to one segment.
+QueueOptions queue_options_from(const config::QueueConfig& q);
 
 }  // namespace peregrine::router

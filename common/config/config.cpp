@@ -196,12 +196,19 @@ RouterConfig read_router(NodeReader r) {
     c.queue.dir = q.str("dir", c.queue.dir);
     if (c.queue.dir.empty()) q.fail("dir", "must not be empty");
     c.queue.segment_bytes = q.bytes("segment_bytes", c.queue.segment_bytes, 1LL << 20, 4LL << 30);
+    c.queue.max_bytes = q.bytes("max_bytes", c.queue.max_bytes, 1LL << 20, 1LL << 50);
+    if (c.queue.max_bytes < c.queue.segment_bytes) {  // the budget must hold at least one full segment
+      if (q.has("max_bytes"))
+        q.fail("max_bytes", "must be at least segment_bytes (" + std::to_string(c.queue.segment_bytes) + " bytes)");
+      q.fail("segment_bytes", "must not exceed max_bytes (" + std::to_string(c.queue.max_bytes) + " bytes)");
+    }
     std::string fs = q.choice("fsync", "batch", {"batch", "interval", "none"});
     c.queue.fsync = fs == "batch" ? FsyncMode::kBatch : fs == "interval" ? FsyncMode::kInterval : FsyncMode::kNone;
     c.queue.fsync_interval_ms = q.integer("fsync_interval_ms", c.queue.fsync_interval_ms, 1, 60000);
     q.finish();
   }
   c.dedup_window = r.integer("dedup_window", c.dedup_window, 0, 100000000);
+  c.drain_timeout_ms = r.integer("drain_timeout_ms", c.drain_timeout_ms, 0, 3600000);
   {
     NodeReader f = r.sub("fault_injection");
     c.fault_drop_acks = f.integer("drop_acks", c.fault_drop_acks, 0, 1000000);

@@ -99,6 +99,8 @@ enum class FsyncMode { kBatch, kInterval, kNone };
 struct QueueConfig {
   std::string dir = "/var/lib/peregrine/router";  // dir: segment files and cursors
   int64_t segment_bytes = 64LL << 20;              // segment_bytes: segment roll-over size (1 MiB..4 GiB)
+  int64_t max_bytes = 1LL << 30;                   // max_bytes: disk budget over all segments; appends beyond
+                                                   // it are refused (>= segment_bytes; --queue-max-mib wins)
   FsyncMode fsync = FsyncMode::kBatch;             // fsync: batch|interval|none
   int64_t fsync_interval_ms = 100;                 // fsync_interval_ms: period when fsync = interval
 };
@@ -122,6 +124,8 @@ struct RouterConfig {
   HttpInputConfig http_input;                             // http_input: Falco-compatible HTTP intake
   QueueConfig queue;                                      // queue: durable queue
   int64_t dedup_window = 100000;                          // dedup_window: recent uuids remembered
+  int64_t drain_timeout_ms = 10000;  // drain_timeout_ms: on SIGTERM, time outputs get to deliver what is
+                                     // queued (0..3600000; --drain-timeout-ms wins)
   int64_t fault_drop_acks = 0;  // fault_injection.drop_acks: TESTING ONLY — the first N acks to engines are
                                 // not sent, which forces the engines to resend (at-least-once tests)
   std::vector<OutputConfigNode> outputs;                  // outputs: destinations

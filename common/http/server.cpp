@@ -18,8 +18,27 @@ std::string Request::header(const std::string& name) const {
   return {};
 }
 
+namespace {
+
+Request to_request(const httplib::Request& in, std::string body) {
+  Request req{in.method, in.path, std::move(body), in.remote_addr, {}};
+  for (const auto& [k, v] : in.headers) req.headers.emplace_back(k, v);
+  return req;
+}
+
+void write_reply(const Response& r, httplib::Response& out) {
+  out.status = r.status;
+  for (const auto& [k, v] : r.headers) out.set_header(k.c_str(), v);
+  out.set_content(r.body, r.content_type.c_str());
+}
+
+}  // namespace
+
 struct AdminServer::Impl {
   httplib::Server server;
+  /// POST/PUT/DELETE/PATCH: reads the body within max_body_bytes, then dispatches (or answers 413).
+  static void handle_with_body(AdminServer& self, const httplib::Request& in, httplib::Response& out,
+                               const httplib::ContentReader& read);
 };
 
 AdminServer::AdminServer(const config::HttpConfig& cfg, metrics::Registry& registry, std::function<bool()> healthy,
@@ -65,19 +84,18 @@ void AdminServer::start(const config::HttpConfig& cfg) {
   });
   srv.set_read_timeout(opts_.read_timeout_s, 0);
   srv.set_write_timeout(opts_.write_timeout_s, 0);
-  auto handle = [this](const httplib::Request& in, httplib::Response& out) {
+  srv.Get(R"(/.*)", [this](const httplib::Request& in, httplib::Response& out) {
     requests_.fetch_add(1, std::memory_order_relaxed);
-    Request req{in.method, in.path, in.body, in.remote_addr, {}};
-    for (const auto& [k, v] : in.headers) req.headers.emplace_back(k, v);
-    Response r = dispatch(req);
-    out.status = r.status;
-    for (const auto& [k, v] : r.headers) out.set_header(k.c_str(), v);
-    out.set_content(r.body, r.content_type.c_str());
+    write_reply(dispatch(to_request(in, {})), out);
+  });
+  const httplib::Server::HandlerWithContentReader with_body = [this](const httplib::Request& in, httplib::Response& out,
+                                                                    const httplib::ContentReader& read) {
+    Impl::handle_with_body(*this, in, out, read);
   };
-  srv.Get(R"(/.*)", handle);
-  srv.Post(R"(/.*)", handle);
-  srv.Put(R"(/.*)", handle);
-  srv.Delete(R"(/.*)", handle);
+  srv.Post(R"(/.*)", with_body);
+  srv.Put(R"(/.*)", with_body);
+  srv.Delete(R"(/.*)", with_body);
+  srv.Patch(R"(/.*)", with_body);  // no route uses it; registered so its body is bounded too (then 404/405)
   host_ = hp->host;
   if (hp->port == 0) {
     port_ = srv.bind_to_any_port(host_.c_str());
@@ -101,6 +119,45 @@ void AdminServer::start(const config::HttpConfig& cfg) {
     port_ = 0;
     throw std::runtime_error("HTTP server on " + cfg.listen + " did not start");
   }
+}
+
+// cpp-httplib 0.11 applies set_payload_max_length only to a Content-Length body (refused before any route,
+// with an empty 413) and buffers a chunked or unframed body whole. Reading through the ContentReader bounds
+// every framing here, and lets one place build the 413 reply for all of them.
+void AdminServer::Impl::handle_with_body(AdminServer& self, const httplib::Request& in, httplib::Response& out,
+                                         const httplib::ContentReader& read) {
+  const ServerOptions& opts = self.opts_;
+  self.requests_.fetch_add(1, std::memory_order_relaxed);
+  std::string body;
+  bool too_large = false;
+  const bool ok = read([&](const char* data, size_t n) {
+    if (!too_large && body.size() + n <= opts.max_body_bytes) {
+      body.append(data, n);
+    } else {
+      too_large = true;  // keep reading and discarding: the client then gets the 413 rather than a reset
+      body.clear();
+    }
+    return true;
+  });
+  if (too_large || (!ok && out.status == 413)) {
+    Response r;
+    if (opts.body_too_large) {
+      r = opts.body_too_large(to_request(in, {}));
+    } else {
+      r.status = 413;
+      r.body = "request body larger than " + std::to_string(opts.max_body_bytes) + " bytes\n";
+    }
+    write_reply(r, out);
+    return;
+  }
+  if (!ok) {  // broken framing or the client went away; nothing was dispatched
+    Response r;
+    r.status = 400;
+    r.body = "could not read the request body\n";
+    write_reply(r, out);
+    return;
+  }
+  write_reply(self.dispatch(to_request(in, std::move(body))), out);
 }
 
 AdminServer::~AdminServer() {

@@ -41,9 +41,12 @@ using Handler = std::function<Response(const Request&)>;
 
 struct ServerOptions {
   size_t threads = 4;                  // worker threads answering requests
-  size_t max_body_bytes = 1 << 20;     // larger bodies get 413
+  size_t max_body_bytes = 1 << 20;     // larger bodies get 413 (Content-Length, chunked or unframed)
   int read_timeout_s = 5;
   int write_timeout_s = 5;
+  /// Builds the 413 reply (the request is passed without its body); default: 413 with a one-line text body.
+  /// No route handler runs for such a request.
+  Handler body_too_large;
 };
 
 /// Binds at construction (throws std::runtime_error if it cannot: that is load time) and serves on its

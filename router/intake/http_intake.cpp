@@ -22,6 +22,14 @@ http::Response invalid(const ValidationError& e, std::optional<size_t> index) {
 
 }  // namespace
 
+http::Response body_too_large(size_t limit_bytes) {
+  // Same shape as the 400s: "field" is "" because the error concerns the whole body.
+  return json_response(413, {{"error", "request body larger than http_input.max_body_bytes (" +
+                                           std::to_string(limit_bytes) + " bytes); nothing queued"},
+                             {"field", ""},
+                             {"limit_bytes", limit_bytes}});
+}
+
 http::Response handle_intake_body(IntakePipeline& pipeline, const std::string& body) {
   auto doc = nlohmann::json::parse(body, nullptr, false);
   if (doc.is_discarded()) return invalid({"", "body is not valid JSON"}, std::nullopt);
@@ -51,6 +59,7 @@ http::Response handle_intake_body(IntakePipeline& pipeline, const std::string& b
 HttpIntake::HttpIntake(const config::HttpInputConfig& cfg, IntakePipeline& pipeline) {
   http::ServerOptions opts;
   opts.max_body_bytes = static_cast<size_t>(cfg.max_body_bytes);
+  opts.body_too_large = [limit = opts.max_body_bytes](const http::Request&) { return body_too_large(limit); };
   server_ = std::make_unique<http::AdminServer>(config::HttpConfig{cfg.enabled, cfg.listen}, opts);
   server_->add_post("/", [&pipeline](const http::Request& req) { return handle_intake_body(pipeline, req.body); });
   // Sidekick answers /healthz on its intake port; keep that for drop-in compatibility.

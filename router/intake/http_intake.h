@@ -3,7 +3,8 @@
 //
 //   200 {"accepted":N,"duplicates":M}            appended (duplicates by uuid were already queued earlier)
 //   400 {"error":"...","field":"priority"}       invalid JSON / alert; "index" added for arrays; nothing queued
-//   413 (by the server)                          body larger than http_input.max_body_bytes
+//   413 {"error":"...","field":"","limit_bytes":N} body larger than http_input.max_body_bytes (Content-Length
+//                                                or chunked); the handler never runs, nothing queued
 //   503 {"error":"queue full ..."} Retry-After   disk budget exhausted; nothing queued, safe to resend
 //   500 {"error":"..."}                          the append failed (I/O); nothing queued, safe to resend
 // Arrays are all-or-nothing: one invalid element rejects the whole request.
@@ -21,6 +22,8 @@ namespace peregrine::router {
 
 /// The request handling, without a socket (unit-tested directly).
 http::Response handle_intake_body(IntakePipeline& pipeline, const std::string& body);
+/// The 413 reply for a body over `limit_bytes` (sent by the server before handle_intake_body would run).
+http::Response body_too_large(size_t limit_bytes);
 
 class HttpIntake {
  public:

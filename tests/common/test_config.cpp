@@ -53,7 +53,9 @@ TEST_CASE("config: empty document gives documented defaults") {
   CHECK(c.router.queue.dir == "/var/lib/peregrine/router");
   CHECK(c.router.queue.segment_bytes == 64LL << 20);
   CHECK(c.router.queue.fsync == FsyncMode::kBatch);
+  CHECK(c.router.queue.max_bytes == 1LL << 30);
   CHECK(c.router.dedup_window == 100000);
+  CHECK(c.router.drain_timeout_ms == 10000);
   CHECK(c.router.outputs.empty());
 }
 
@@ -74,8 +76,9 @@ engine:
   rules_disable: {tags: [noisy]}
   hostname: node-1
 router:
-  queue: {dir: /tmp/q, segment_bytes: 2MiB, fsync: interval, fsync_interval_ms: 50}
+  queue: {dir: /tmp/q, segment_bytes: 2MiB, max_bytes: 512 MiB, fsync: interval, fsync_interval_ms: 50}
   http_input: {enabled: false, max_body_bytes: 4096}
+  drain_timeout_ms: 2500
 )");
   CHECK(c.sensor.log.level == "debug");
   CHECK(c.sensor.log.format == LogFormat::kJson);
@@ -95,6 +98,8 @@ router:
   CHECK(c.router.queue.segment_bytes == 2 << 20);
   CHECK(c.router.queue.fsync == FsyncMode::kInterval);
   CHECK(c.router.queue.fsync_interval_ms == 50);
+  CHECK(c.router.queue.max_bytes == 512LL << 20);
+  CHECK(c.router.drain_timeout_ms == 2500);
   CHECK_FALSE(c.router.http_input.enabled);
   CHECK(c.router.http_input.max_body_bytes == 4096);
 }
@@ -131,6 +136,30 @@ TEST_CASE("config: wrong types and ranges name the key and its position") {
         "bytes");
   CHECK(error_of("sensor:\n  send_hwm: 5\n  send_hwm: 6\n") ==
         "test.yaml:3:3: duplicate key 'send_hwm' in section 'sensor'");
+}
+
+TEST_CASE("config: router.queue.max_bytes and router.drain_timeout_ms are checked where they are written") {
+  CHECK(error_of("router:\n  queue:\n    max_bytes: 1KiB\n") ==
+        "test.yaml:3:16: key 'max_bytes' in section 'router.queue': must be between 1048576 and 1125899906842624 "
+        "bytes");
+  CHECK(error_of("router:\n  queue:\n    max_bytes: lots\n") ==
+        "test.yaml:3:16: key 'max_bytes' in section 'router.queue': must be a size such as 65536 or 64MiB");
+  // The budget must hold one whole segment; the error points at the key that was written.
+  CHECK(error_of("router:\n  queue: {segment_bytes: 8MiB, max_bytes: 4MiB}\n") ==
+        "test.yaml:2:43: key 'max_bytes' in section 'router.queue': must be at least segment_bytes (8388608 bytes)");
+  CHECK(error_of("router:\n  queue:\n    segment_bytes: 2GiB\n") ==
+        "test.yaml:3:20: key 'segment_bytes' in section 'router.queue': must not exceed max_bytes (1073741824 "
+        "bytes)");
+  CHECK(parse_config("router:\n  queue: {segment_bytes: 8MiB, max_bytes: 8MiB}\n").router.queue.max_bytes ==
+        8LL << 20);
+  CHECK(error_of("router:\n  drain_timeout_ms: -1\n") ==
+        "test.yaml:2:21: key 'drain_timeout_ms' in section 'router': must be between 0 and 3600000");
+  CHECK(error_of("router:\n  drain_timeout_ms: 10s\n") ==
+        "test.yaml:2:21: key 'drain_timeout_ms' in section 'router': must be an integer");
+  CHECK(parse_config("router: {drain_timeout_ms: 0}").router.drain_timeout_ms == 0);  // stop without draining
+  // The key is max_bytes, like QueueOptions::max_bytes and the queue's own messages.
+  CHECK(error_of("router:\n  queue: {max_disk_bytes: 1GiB}\n") ==
+        "test.yaml:2:11: unknown key 'max_disk_bytes' in section 'router.queue'");
 }
 
 TEST_CASE("config: YAML syntax errors carry a position") {
@@ -309,6 +338,8 @@ TEST_CASE("config: the shipped config/peregrine.yaml loads") {
   PeregrineConfig c = load_config(path);
   CHECK(c.engine.rules_files == std::vector<std::string>{"rules/peregrine_rules.yaml"});
   CHECK(c.router.queue.dir == "/var/lib/peregrine/router");
+  CHECK(c.router.queue.max_bytes == 1LL << 30);
+  CHECK(c.router.drain_timeout_ms == 10000);
   REQUIRE(c.router.outputs.size() == 2);
   CHECK(c.router.outputs[0].type == "stdout");
   CHECK(c.router.outputs[1].type == "file");

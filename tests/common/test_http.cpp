@@ -84,6 +84,22 @@ TEST_CASE("http: a bare server carries extra routes (router intake) with headers
   r = cli.Post("/", std::string(4096, 'a'), "application/json");
   REQUIRE(r);
   CHECK(r->status == 413);
+  CHECK(r->body == "request body larger than 1024 bytes\n");
+  // Chunked: no length up front; the limit still holds and the route never sees the body.
+  r = cli.Post(
+      "/",
+      [](size_t offset, httplib::DataSink& sink) {
+        sink.write(std::string(256, 'c').data(), 256);
+        if (offset + 256 >= 4096) sink.done();
+        return true;
+      },
+      "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 413);
+  CHECK(r->body.find("got") == std::string::npos);
+  r = cli.Post("/", R"({"rule":"y"})", "application/json");  // same connection still serves
+  REQUIRE(r);
+  CHECK(r->status == 200);
   r = cli.Get("/metrics");  // a bare server has no admin routes
   REQUIRE(r);
   CHECK(r->status == 404);

@@ -119,14 +119,45 @@ TEST_CASE("a JSON array is a batch, all-or-nothing, errors carry the index") {
   CHECK(res->status == 400);
 }
 
-TEST_CASE("a body over max_body_bytes gets 413 and is not queued") {
+TEST_CASE("a body over max_body_bytes gets a structured 413 and is not queued - Content-Length and chunked") {
   Rig rig(1 << 20, 2048);
   auto j = falco_alert();
-  j["output"] = std::string(4096, 'x');
-  auto res = rig.post(j.dump());
+  j["output"] = std::string(4096, 'x');  // a valid alert: only its size is wrong
+  const std::string big = j.dump();
+  auto check_413 = [&](const httplib::Result& res) {
+    REQUIRE(res);
+    CHECK(res->status == 413);
+    CHECK(res->get_header_value("Content-Type").find("application/json") == 0);
+    auto body = nlohmann::json::parse(res->body, nullptr, false);
+    REQUIRE_MESSAGE(body.is_object(), res->body);
+    CHECK(body["field"] == "");  // the whole body, as for the 400 "not valid JSON"
+    CHECK(body["limit_bytes"] == 2048);
+    CHECK(body["error"].get<std::string>().find("2048") != std::string::npos);
+    CHECK(rig.queued() == 0);
+  };
+  SUBCASE("Content-Length: refused by the server before the handler runs") { check_413(rig.post(big)); }
+  SUBCASE("chunked: no length up front, refused once the body passes the limit") {
+    httplib::Headers h{{"User-Agent", "falcosecurity/falco"}};
+    auto res = rig.client->Post(
+        "/", h,
+        [&](size_t offset, httplib::DataSink& sink) {
+          const size_t n = std::min<size_t>(512, big.size() - offset);
+          sink.write(big.data() + offset, n);
+          if (offset + n == big.size()) sink.done();
+          return true;
+        },
+        "application/json");
+    check_413(res);
+  }
+  // At the limit is fine.
+  auto small = falco_alert();
+  small["output"] = "";
+  const std::string fits = small.dump() + std::string(2048 - small.dump().size(), ' ');
+  REQUIRE(fits.size() == 2048);
+  auto res = rig.post(fits);
   REQUIRE(res);
-  CHECK(res->status == 413);
-  CHECK(rig.queued() == 0);
+  CHECK(res->status == 200);
+  CHECK(rig.queued() == 1);
 }
 
 TEST_CASE("a resent alert with the same uuid is acknowledged but queued once") {

@@ -5,6 +5,9 @@
 #include <csignal>
 #include <fstream>
 #include <regex>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -40,43 +43,41 @@ struct Child {
   }
 };
 
-Child spawn(const std::string& config, const std::filesystem::path& log) {
+Child spawn(const std::string& config, const std::filesystem::path& log, std::vector<std::string> flags = {}) {
+  std::vector<std::string> args{kBinary, "--config", config};
+  args.insert(args.end(), flags.begin(), flags.end());
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
   Child c;
   c.pid = ::fork();
   REQUIRE(c.pid >= 0);
   if (c.pid == 0) {
     FILE* f = std::freopen(log.c_str(), "w", stderr);
     (void)f;
-    ::execl(kBinary.c_str(), kBinary.c_str(), "--config", config.c_str(), "--drain-timeout-ms", "5000",
-            static_cast<char*>(nullptr));
+    ::execv(kBinary.c_str(), argv.data());
     std::_Exit(127);
   }
   return c;
 }
 
-}  // namespace
+bool binary_missing() {
+  if (std::filesystem::exists(kBinary)) return false;
+  MESSAGE("skipped: " << kBinary << " not built (build the peregrine-router target)");
+  return true;
+}
 
-TEST_CASE("peregrine-router delivers a Falco POST and exits 0 on SIGTERM after draining") {
-  if (!std::filesystem::exists(kBinary)) {
-    MESSAGE("skipped: " << kBinary << " not built (build the peregrine-router target)");
-    return;
-  }
-  TempDir t;
-  const auto config = t.path() / "peregrine.yaml";
-  const auto out = t.path() / "alerts.jsonl";
-  {
-    std::ofstream c(config);
-    c << "router:\n"
+/// A router section on loopback, every port 0, its queue in `t`; `queue_keys` go inside router.queue.
+std::string loopback_router(const TempDir& t, const std::string& queue_keys = "") {
+  return "router:\n"
          "  alerts_endpoint: tcp://127.0.0.1:0\n"
          "  http: {listen: \"127.0.0.1:0\"}\n"
          "  http_input: {listen: \"127.0.0.1:0\"}\n"
-         "  queue: {dir: \"" << (t.path() / "queue").string() << "\"}\n"
-         "  outputs:\n"
-         "    - {type: file, name: alerts, path: \"" << out.string() << "\"}\n";
-  }
-  const auto log = t.path() / "router.log";
-  Child child = spawn(config.string(), log);
+         "  queue: {dir: \"" + (t.path() / "queue").string() + "\"" + queue_keys + "}\n";
+}
 
+/// Waits for the "started" log line; returns {intake port, admin port}.
+std::pair<int, int> wait_started(const std::filesystem::path& log) {
   std::smatch m;
   std::string text;
   const std::regex started("http intake on ([0-9]+), admin on port ([0-9]+)");
@@ -85,8 +86,23 @@ TEST_CASE("peregrine-router delivers a Falco POST and exits 0 on SIGTERM after d
                     return std::regex_search(text, m, started);
                   }),
                   text);
-  const int intake_port = std::stoi(m[1]);
-  const int admin_port = std::stoi(m[2]);
+  return {std::stoi(m[1]), std::stoi(m[2])};
+}
+
+}  // namespace
+
+TEST_CASE("peregrine-router delivers a Falco POST and exits 0 on SIGTERM after draining") {
+  if (binary_missing()) return;
+  TempDir t;
+  const auto config = t.path() / "peregrine.yaml";
+  const auto out = t.path() / "alerts.jsonl";
+  {
+    std::ofstream c(config);
+    c << loopback_router(t) << "  outputs:\n    - {type: file, name: alerts, path: \"" << out.string() << "\"}\n";
+  }
+  const auto log = t.path() / "router.log";
+  Child child = spawn(config.string(), log, {"--drain-timeout-ms", "5000"});
+  const auto [intake_port, admin_port] = wait_started(log);
 
   auto alert = nlohmann::json::parse(test::kFalcoExampleJson);
   alert.erase("uuid");
@@ -108,10 +124,7 @@ TEST_CASE("peregrine-router delivers a Falco POST and exits 0 on SIGTERM after d
 }
 
 TEST_CASE("peregrine-router refuses a config with an unknown output key, with its position, exit 2") {
-  if (!std::filesystem::exists(kBinary)) {
-    MESSAGE("skipped: " << kBinary << " not built (build the peregrine-router target)");
-    return;
-  }
+  if (binary_missing()) return;
   TempDir t;
   const auto config = t.path() / "bad.yaml";
   {
@@ -128,4 +141,31 @@ TEST_CASE("peregrine-router refuses a config with an unknown output key, with it
   const auto text = test::slurp(log);
   CHECK_MESSAGE(text.find("bad.yaml:5:7") != std::string::npos, text);
   CHECK(text.find("colour") != std::string::npos);
+}
+
+TEST_CASE("peregrine-router takes the queue budget from router.queue.max_bytes unless --queue-max-mib is given") {
+  if (binary_missing()) return;
+  TempDir t;
+  const auto config = t.path() / "peregrine.yaml";
+  {
+    std::ofstream c(config);
+    c << loopback_router(t, ", segment_bytes: 1MiB, max_bytes: 2MiB") << "  drain_timeout_ms: 2000\n";
+  }
+  int run = 0;
+  auto budget_gauge = [&](std::vector<std::string> flags) {
+    const auto log = t.path() / ("router-" + std::to_string(++run) + ".log");  // fresh: no stale ports
+    Child child = spawn(config.string(), log, std::move(flags));
+    const int admin_port = wait_started(log).second;
+    httplib::Client admin("127.0.0.1", admin_port);
+    auto metrics = admin.Get("/metrics");
+    REQUIRE(metrics);
+    std::smatch m;
+    const std::regex gauge("peregrine_router_queue_budget_bytes ([0-9]+)");
+    REQUIRE_MESSAGE(std::regex_search(metrics->body, m, gauge), metrics->body);
+    REQUIRE(::kill(child.pid, SIGTERM) == 0);
+    CHECK(child.wait_exit(std::chrono::seconds(15)) == 0);
+    return std::stoll(m[1]);
+  };
+  CHECK(budget_gauge({}) == 2LL << 20);
+  CHECK(budget_gauge({"--queue-max-mib", "3"}) == 3LL << 20);
 }

@@ -20,13 +20,16 @@ using peregrine::test::TempDir;
 
 namespace {
 
-config::RouterConfig router_config(const TempDir& t) {
+/// `queue_keys` are appended inside router.queue, `router_keys` (whole lines) to router.
+config::RouterConfig router_config(const TempDir& t, const std::string& queue_keys = "",
+                                   const std::string& router_keys = "") {
   const std::string yaml =
       "router:\n"
       "  alerts_endpoint: tcp://127.0.0.1:0\n"
       "  http: {listen: \"127.0.0.1:0\"}\n"
       "  http_input: {listen: \"127.0.0.1:0\"}\n"
-      "  queue: {dir: \"" + (t.path() / "queue").string() + "\", segment_bytes: 1MiB}\n"
+      "  queue: {dir: \"" + (t.path() / "queue").string() + "\", segment_bytes: 1MiB" + queue_keys + "}\n" +
+      router_keys +
       "  outputs:\n"
       "    - type: file\n"
       "      path: \"" + (t.path() / "alerts.jsonl").string() + "\"\n";
@@ -40,12 +43,8 @@ struct Running {
   std::unique_ptr<RouterApp> app;
 };
 
-Running start_router(const config::RouterConfig& cfg, uint64_t queue_max = 1ull << 30,
-                     std::vector<outputs::SendFailure> script = {},
-                     std::chrono::milliseconds drain = std::chrono::seconds(5)) {
+Running start_router(const config::RouterConfig& cfg, std::vector<outputs::SendFailure> script = {}) {
   RouterAppOptions opts;
-  opts.queue_max_bytes = queue_max;
-  opts.drain_timeout = drain;
   auto fake = std::make_unique<FakeOutput>("fake");
   fake->script(std::move(script));
   Running r{fake.get(), nullptr};
@@ -123,10 +122,12 @@ TEST_CASE("a resent alert (same uuid) is delivered once, also across a router re
 
 TEST_CASE("when the queue is full the engine batch is not acked - the engine keeps it") {
   TempDir t;
-  auto cfg = router_config(t);
+  // Both limits come from the file: a 1 MiB disk budget and a 100 ms drain (the default would wait 10 s).
+  auto cfg = router_config(t, ", max_bytes: 1MiB", "  drain_timeout_ms: 100\n");
   // The fake output never succeeds, so nothing is reclaimed and the 1 MiB budget fills up.
   std::vector<outputs::SendFailure> forever(1000000, test::http_failure(503));
-  auto r = start_router(cfg, 1ull << 20, forever, std::chrono::milliseconds(100));
+  auto r = start_router(cfg, forever);
+  CHECK(r.app->queue().options().max_bytes == 1u << 20);
   zmq::context_t ctx;
   transport::AlertSenderOptions so;
   so.ack_timeout = std::chrono::milliseconds(200);
@@ -138,8 +139,39 @@ TEST_CASE("when the queue is full the engine batch is not acked - the engine kee
   const auto accepted = r.app->intake().accepted();
   CHECK(accepted < 40);
   CHECK(sender.acked() == accepted);  // exactly the appended ones were acknowledged
-  CHECK_FALSE(r.app->stop());        // the stuck output cannot drain; its alerts stay queued
+  CHECK(r.app->queue().stats().bytes_on_disk <= 1u << 20);
+  const auto t0 = std::chrono::steady_clock::now();
+  CHECK_FALSE(r.app->stop());  // the stuck output cannot drain; its alerts stay queued
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
   CHECK(r.app->queue().stats().next_seq == accepted);
+}
+
+TEST_CASE("router.queue.max_bytes and router.drain_timeout_ms reach the app - command-line overrides win") {
+  TempDir t;
+  const auto cfg = router_config(t, ", max_bytes: 3MiB", "  drain_timeout_ms: 250\n");
+  {
+    auto app = RouterApp::create(cfg);
+    REQUIRE_MESSAGE(app.ok(), (app.ok() ? "" : app.error().message));
+    CHECK((*app)->queue().options().max_bytes == 3u << 20);
+    CHECK((*app)->config().drain_timeout_ms == 250);
+    CHECK((*app)->metrics().render().find("peregrine_router_queue_budget_bytes 3145728\n") != std::string::npos);
+  }
+  {
+    RouterAppOptions flags;  // what --queue-max-mib 5 --drain-timeout-ms 40 set
+    flags.queue_max_bytes = 5ull << 20;
+    flags.drain_timeout = std::chrono::milliseconds(40);
+    auto app = RouterApp::create(cfg, std::move(flags));
+    REQUIRE_MESSAGE(app.ok(), (app.ok() ? "" : app.error().message));
+    CHECK((*app)->queue().options().max_bytes == 5u << 20);
+    CHECK((*app)->config().queue.max_bytes == 5LL << 20);
+    CHECK((*app)->config().drain_timeout_ms == 40);
+  }
+  // A flag below one segment is not checked at load like the file's value; it is raised to one segment.
+  RouterAppOptions tiny;
+  tiny.queue_max_bytes = 1024;
+  auto small = RouterApp::create(cfg, std::move(tiny));
+  REQUIRE_MESSAGE(small.ok(), (small.ok() ? "" : small.error().message));
+  CHECK((*small)->queue().options().max_bytes == 1u << 20);
 }
 
 TEST_CASE("Falco http_output POSTs flow through the same queue - admin server answers /healthz and /metrics") {
