@@ -313,7 +313,9 @@ void AlertReceiver::run() {
       zmq::poll(items, 2, timeout);
       if (items[1].revents & ZMQ_POLLIN) wake_.drain();
       if (stop_.load()) break;
-      while (zmq::recv_multipart(sock_, std::back_inserter(frames), zmq::recv_flags::dontwait)) {
+      // Stop is honoured between batches: a sender re-sending faster than batches are handled (a full queue
+      // rejecting them, a slow machine) must not keep this loop, and so shutdown, going forever.
+      while (!stop_.load() && zmq::recv_multipart(sock_, std::back_inserter(frames), zmq::recv_flags::dontwait)) {
         handle(frames);
         frames.clear();
       }

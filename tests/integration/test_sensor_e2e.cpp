@@ -259,7 +259,7 @@ void run_scenario(const std::string& rules_file, bool upstream) {
 
 }  // namespace
 
-TEST_CASE("e2e: suspicious actions raise Peregrine's default rules with the right fields; benign ones nothing") {
+TEST_CASE("e2e: suspicious actions raise Peregrine's default rules with the right fields, benign ones nothing") {
   if (!can_run_sensor()) {
     MESSAGE("SKIPPED: needs root and /sys/kernel/btf/vmlinux to load the sensor");
     return;
@@ -267,7 +267,7 @@ TEST_CASE("e2e: suspicious actions raise Peregrine's default rules with the righ
   run_scenario(std::string(PEREGRINE_SOURCE_DIR) + "/rules/peregrine_rules.yaml", false);
 }
 
-TEST_CASE("e2e: suspicious actions raise the upstream stable rules with the right fields; benign ones nothing") {
+TEST_CASE("e2e: suspicious actions raise the upstream stable rules with the right fields, benign ones nothing") {
   if (!can_run_sensor()) {
     MESSAGE("SKIPPED: needs root and /sys/kernel/btf/vmlinux to load the sensor");
     return;
