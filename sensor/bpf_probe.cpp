@@ -66,6 +66,15 @@ uint64_t KernelCounters::drops() const {
   return d;
 }
 
+KernelCounters operator-(const KernelCounters& now, const KernelCounters& before) {
+  KernelCounters d;
+  d.events = now.events - before.events;
+  for (size_t c = 0; c < d.ring_full.size(); ++c) d.ring_full[c] = now.ring_full[c] - before.ring_full[c];
+  d.oversize = now.oversize - before.oversize;
+  d.scratch = now.scratch - before.scratch;
+  return d;
+}
+
 std::string_view drop_category_name(int c) {
   switch (c) {
     case PG_CAT_PROC: return "proc";

@@ -39,6 +39,9 @@ struct KernelCounters {
   uint64_t drops() const;
 };
 
+/// Per-counter difference (an interval's counts from two cumulative readings).
+KernelCounters operator-(const KernelCounters& now, const KernelCounters& before);
+
 /// Name of a drop category as exported in metrics ("proc", "file", "net", "close", "other").
 std::string_view drop_category_name(int category);
 

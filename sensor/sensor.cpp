@@ -137,15 +137,11 @@ void Sensor::publish_stats() {
 void Sensor::report_drops() {
   DropReport r;
   r.total = probe_->counters();
-  r.events = r.total.events - last_counters_.events;
-  r.drops = r.total.drops() - last_counters_.drops();
+  r.delta = r.total - last_counters_;
+  r.events = r.delta.events;
+  r.drops = r.delta.drops();
   r.ratio = r.events == 0 ? 0.0 : static_cast<double>(r.drops) / static_cast<double>(r.events);
   r.over_threshold = r.drops > 0 && r.ratio > opts_.drop_alert_ratio;
-  r.delta.events = r.events;
-  for (size_t c = 0; c < r.delta.ring_full.size(); ++c)
-    r.delta.ring_full[c] = r.total.ring_full[c] - last_counters_.ring_full[c];
-  r.delta.oversize = r.total.oversize - last_counters_.oversize;
-  r.delta.scratch = r.total.scratch - last_counters_.scratch;
   last_counters_ = r.total;
   if (r.over_threshold) {
     logger()->warn("kernel dropped {} of {} events ({:.1f}%) in the last {} s; process/fd state may be stale",

@@ -15,6 +15,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "common/config/append_output.h"
 #include "common/config/node_reader.h"
 #include "common/result.h"
 
@@ -58,17 +59,6 @@ struct RuleSelector {
 };
 
 enum class RuleMatching { kFirst, kAll };
-
-/// One entry of engine.append_output (falco.yaml's append_output).
-struct AppendOutputConfig {
-  std::string source;                      // match.source: only rules of this source ("" = any)
-  std::vector<std::string> tags;           // match.tags: only rules carrying all of these
-  std::string rule;                        // match.rule: only the rule with this exact name
-  std::string extra_output;                // extra_output: appended to the output line
-  std::vector<std::string> extra_fields;   // extra_fields: field names, added to output_fields only ...
-  std::vector<std::pair<std::string, std::string>> static_fields;  // ... or {name: value} constants
-  std::string where;                       // "FILE:LINE:COL" of the entry, for engine-side errors
-};
 
 struct EngineConfig {
   LogConfig log;

@@ -11,20 +11,14 @@
 #include <utility>
 #include <vector>
 
+#include "common/config/append_output.h"
 #include "common/result.h"
 #include "engine/filter/format.h"
 
 namespace peregrine::engine {
 
-struct AppendOutputSpec {
-  std::string source;                                             // "" = any source
-  std::vector<std::string> tags;                                  // all must be present
-  std::string rule;                                               // "" = any rule
-  std::string extra_output;                                       // appended to the output line
-  std::vector<std::string> extra_fields;                          // field names, e.g. "proc.pid"
-  std::vector<std::pair<std::string, std::string>> static_fields; // constant output_fields
-  std::string where;                                              // "FILE:LINE" of the entry, for errors
-};
+/// The config loader's entry type (common/config/append_output.h) is the spec: no second copy of it here.
+using AppendOutputSpec = config::AppendOutputConfig;
 
 /// One spec compiled against the field registry; shared by every rule it matches.
 struct CompiledAppend {

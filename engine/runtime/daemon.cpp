@@ -40,10 +40,7 @@ void configure_rules(RuleEngine& rules, const config::EngineConfig& ec, spdlog::
   rules.set_rule_matching(ec.rule_matching == config::RuleMatching::kAll ? RuleMatching::kAll
                                                                           : RuleMatching::kFirst);
   rules.set_hostname(ec.hostname.empty() ? local_hostname() : ec.hostname);
-  std::vector<AppendOutputSpec> appends;
-  for (const auto& a : ec.append_output)
-    appends.push_back({a.source, a.tags, a.rule, a.extra_output, a.extra_fields, a.static_fields, a.where});
-  if (auto r = rules.set_append_output(std::move(appends)); !r) throw std::runtime_error(r.error().message);
+  if (auto r = rules.set_append_output(ec.append_output); !r) throw std::runtime_error(r.error().message);
   auto lr = rules.load_files(ec.rules_files);
   if (!lr.successful()) throw std::runtime_error("rules failed to load:\n" + lr.to_text());
   for (const auto& w : lr.warnings)

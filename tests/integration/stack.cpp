@@ -58,6 +58,12 @@ std::string write_stack_config(const TempDir& dir, const StackPorts& p, const st
   return path.string();
 }
 
+std::vector<nlohmann::json> alerts_in(const std::filesystem::path& file) {
+  std::vector<nlohmann::json> out;
+  for (const auto& l : read_lines(file)) out.push_back(nlohmann::json::parse(l));
+  return out;
+}
+
 bool has_promtool() { return std::ifstream("/usr/bin/promtool").good(); }
 
 std::string promtool_check(const std::string& metrics_text) {

@@ -1,8 +1,12 @@
 // A Peregrine stack for integration tests: one config file in a temp dir, ipc endpoints, free admin ports.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "tests/integration/harness.h"
 
@@ -18,6 +22,9 @@ struct StackPorts {
 std::string write_stack_config(const TempDir& dir, const StackPorts& ports, const std::string& rules_file,
                                const std::string& engine_extra = "", const std::string& router_extra = "",
                                const std::string& sensor_extra = "");
+
+/// The alerts of the router's JSON-lines file output, parsed (missing file = none).
+std::vector<nlohmann::json> alerts_in(const std::filesystem::path& file);
 
 /// promtool's verdict on a metrics text: "" when it passes (or promtool is missing: see has_promtool()).
 std::string promtool_check(const std::string& metrics_text);

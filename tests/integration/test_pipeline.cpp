@@ -32,12 +32,6 @@ std::string write_rules(const TempDir& dir, const std::string& marker_dir) {
   return p.string();
 }
 
-std::vector<json> alerts_in(const std::filesystem::path& file) {
-  std::vector<json> out;
-  for (const auto& l : read_lines(file)) out.push_back(json::parse(l));
-  return out;
-}
-
 void check_metrics(int port, const char* who) {
   int status = 0;
   auto text = http_get(port, "/metrics", &status);

@@ -161,12 +161,6 @@ std::vector<Action> benign_actions(const TempDir& dir) {
   };
 }
 
-std::vector<json> alerts_in(const fs::path& file) {
-  std::vector<json> out;
-  for (const auto& l : read_lines(file)) out.push_back(json::parse(l));
-  return out;
-}
-
 bool belongs_to(const json& alert, pid_t pid) {
   const auto& f = alert["output_fields"];
   return (f.contains("proc.pid") && f["proc.pid"] == pid) || (f.contains("proc.ppid") && f["proc.ppid"] == pid);
