@@ -77,6 +77,12 @@ constexpr Named kNsBits[] = {
     {"CLONE_NEWPID", 0x20000000},   {"CLONE_NEWNET", 0x40000000},
 };
 
+// Falco's execve/execveat exit parameter `flags` (PPM_EXE_*), in its rendering order.
+constexpr Named kExeBits[] = {
+    {"EXE_WRITABLE", 1u << 0}, {"EXE_UPPER_LAYER", 1u << 1}, {"EXE_FROM_MEMFD", 1u << 2},
+    {"EXE_LOWER_LAYER", 1u << 3},
+};
+
 constexpr Named kBpfCmds[] = {
     {"BPF_MAP_CREATE", 0},          {"BPF_MAP_LOOKUP_ELEM", 1},      {"BPF_MAP_UPDATE_ELEM", 2},
     {"BPF_MAP_DELETE_ELEM", 3},     {"BPF_MAP_GET_NEXT_KEY", 4},     {"BPF_PROG_LOAD", 5},
@@ -163,6 +169,7 @@ TableView view(Table t) {
     case Table::kCloneFlags: return {{}, kCloneBits};
     case Table::kBpfCmd: return {kBpfCmds, {}};
     case Table::kNsType: return {{}, kNsBits};
+    case Table::kExeFlags: return {{}, kExeBits};
   }
   return {};
 }
@@ -206,31 +213,42 @@ std::optional<Table> table_for(ParamKind kind) {
   }
 }
 
-std::string to_text(Table table, uint64_t value) {
-  std::string out;
+void to_text(Table table, uint64_t value, std::string& out) {
+  out.clear();
   switch (table) {
     case Table::kOpenFlags: {
       const Named* acc = find_value(kOpenAccess, value & kAccMode);
-      append(out, acc ? acc->name : std::string_view(hex(value & kAccMode)));
+      if (acc) append(out, acc->name);
+      else append(out, hex(value & kAccMode));
       render_bits(kOpenBits, value & ~kAccMode, out);
-      return out;
+      return;
     }
     case Table::kSockType: {
       const uint64_t base = value & kSockTypeMask;
       if (const Named* n = find_value(kSockTypes, base)) append(out, n->name);
       else if (base != 0) append(out, hex(base));
       render_bits(kSockTypeBits, value & ~kSockTypeMask, out);
-      return out.empty() ? "0" : out;
+      if (out.empty()) out = "0";
+      return;
     }
     case Table::kCloneFlags:
     case Table::kNsType:
+    case Table::kExeFlags:
       render_bits(view(table).bits, value, out);
-      return out.empty() ? "0" : out;
+      if (out.empty()) out = "0";
+      return;
     default: {
-      if (const Named* n = find_value(view(table).values, value)) return std::string(n->name);
-      return hex(value);
+      if (const Named* n = find_value(view(table).values, value)) out = n->name;
+      else out = hex(value);
+      return;
     }
   }
+}
+
+std::string to_text(Table table, uint64_t value) {
+  std::string out;
+  to_text(table, value, out);
+  return out;
 }
 
 Result<uint64_t> from_text(Table table, std::string_view text) {

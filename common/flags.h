@@ -30,6 +30,7 @@ enum class Table : uint8_t {
   kCloneFlags,  // CLONE_* bits; the low byte (exit signal) is shown as hex when set
   kBpfCmd,      // BPF_* command (value)
   kNsType,      // CLONE_NEW* bits for setns/unshare (and the unshare-able CLONE_FILES/FS/SYSVSEM)
+  kExeFlags,    // EXE_* facts about an exec'd file; Falco's own PPM_EXE_* bits (no kernel ABI exists for them)
 };
 
 /// The table that renders a parameter kind symbolically, or nullopt for plain numbers/strings.
@@ -37,6 +38,8 @@ std::optional<Table> table_for(ParamKind kind);
 
 /// Falco-style text for `value`.
 std::string to_text(Table table, uint64_t value);
+/// The same, written into `out` (replacing its content): reuses out's capacity, for per-event rendering.
+void to_text(Table table, uint64_t value, std::string& out);
 
 /// Inverse of to_text; also accepts plain numbers. Errors name the unknown item.
 Result<uint64_t> from_text(Table table, std::string_view text);

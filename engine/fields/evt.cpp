@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "common/flags.h"
 #include "engine/fields/simple.h"
 
 namespace peregrine::engine {
@@ -80,6 +81,27 @@ void ex_args(const Event& e, const FieldArg&, ExtractSlot& s) {
   fields::set_buf(s);
 }
 
+// Falco's execve/execveat exit events carry `flags`: PPM_EXE_* facts about the executed file, rendered
+// "EXE_WRITABLE|EXE_UPPER_LAYER" (upstream outputs print them as exe_flags=%evt.arg.flags). The sensor does not
+// send that parameter; the same facts travel in the process context (proc.exe_writable, exe_upper_layer,
+// exe_from_memfd), so evt.arg.flags / evt.rawarg.flags on those events are derived from them. On execveat this
+// shadows the syscall's AT_* flags (still evt.arg[3]) by name, as in Falco, where only the enter event has them.
+constexpr int8_t kExeFlagsArg = -2;
+
+bool names_exe_flags(EventType t, std::string_view name) {
+  return (t == EventType::kExecve || t == EventType::kExecveat) && name == "flags";
+}
+
+// True when this evt.arg.NAME / evt.rawarg.NAME is the derived exe flags for the event's type.
+bool is_exe_flags(const Event& e, const FieldArg& a) {
+  size_t t = static_cast<size_t>(e.type);
+  return a.index < 0 && t < a.param_index.size() && a.param_index[t] == kExeFlagsArg;
+}
+
+uint64_t exe_flags(const ProcessInfo& p) {
+  return (p.exe_writable ? 1u : 0u) | (p.exe_upper_layer ? 2u : 0u) | (p.exe_from_memfd ? 4u : 0u);
+}
+
 // Index of the argument for this event: evt.arg[N] is positional, evt.arg.NAME resolved per type at compile time.
 int arg_index(const Event& e, const FieldArg& a) {
   size_t t = static_cast<size_t>(e.type);
@@ -89,6 +111,11 @@ int arg_index(const Event& e, const FieldArg& a) {
 }
 
 void ex_arg(const Event& e, const FieldArg& a, ExtractSlot& s) {
+  if (is_exe_flags(e, a)) {
+    flags::to_text(flags::Table::kExeFlags, exe_flags(e.proc), s.buf);
+    fields::set_buf(s);
+    return;
+  }
   int idx = arg_index(e, a);
   if (idx < 0 || !e.params[idx].present) return;
   fields::render_param(event_spec(e.type).params[idx].kind, e.params[idx], s.buf);
@@ -108,6 +135,10 @@ bool is_numeric_kind(ParamKind k) {
 }
 
 void ex_rawarg(const Event& e, const FieldArg& a, ExtractSlot& s) {
+  if (is_exe_flags(e, a)) {
+    fields::set_num(s, exe_flags(e.proc));
+    return;
+  }
   int idx = arg_index(e, a);
   if (idx < 0 || !e.params[idx].present) return;
   if (is_numeric_kind(event_spec(e.type).params[idx].kind)) {
@@ -124,6 +155,11 @@ Result<FieldType> resolve_named_arg(FieldArg& a, bool raw) {
   if (a.index >= 0) return raw ? FieldType::kInt64 : FieldType::kString;
   bool found = false, numeric = false;
   for (size_t t = 0; t < a.param_index.size(); ++t) {
+    if (names_exe_flags(static_cast<EventType>(t), a.key)) {
+      a.param_index[t] = kExeFlagsArg;
+      found = numeric = true;
+      continue;
+    }
     int i = param_index(static_cast<EventType>(t), a.key);
     a.param_index[t] = static_cast<int8_t>(i);
     if (i >= 0) {

@@ -60,10 +60,23 @@ TEST_CASE("clone and namespace flags") {
   CHECK(*flags::from_text(Table::kNsType, "CLONE_NEWNS|CLONE_NEWTIME") == (0x20000 | 0x80));
 }
 
+TEST_CASE("exec flags: Falco's EXE_* names for the PPM_EXE_* bits, joined by '|', 0 when none") {
+  CHECK(flags::to_text(Table::kExeFlags, 0) == "0");
+  CHECK(flags::to_text(Table::kExeFlags, 1) == "EXE_WRITABLE");
+  CHECK(flags::to_text(Table::kExeFlags, 1 | 8) == "EXE_WRITABLE|EXE_LOWER_LAYER");
+  CHECK(flags::to_text(Table::kExeFlags, 2 | 4) == "EXE_UPPER_LAYER|EXE_FROM_MEMFD");
+  CHECK(*flags::from_text(Table::kExeFlags, "EXE_FROM_MEMFD|EXE_WRITABLE") == 5);
+  std::string out = "stale text that must go";
+  flags::to_text(Table::kExeFlags, 15, out);
+  CHECK(out == "EXE_WRITABLE|EXE_UPPER_LAYER|EXE_FROM_MEMFD|EXE_LOWER_LAYER");
+  flags::to_text(Table::kOpenFlags, 01 | 0100, out);  // the in-place form matches the returning one
+  CHECK(out == flags::to_text(Table::kOpenFlags, 01 | 0100));
+}
+
 TEST_CASE("from_text inverts to_text for every table over many values") {
   std::mt19937_64 rng(42);
   for (Table t : {Table::kOpenFlags, Table::kSockDomain, Table::kSockType, Table::kPtraceReq, Table::kCloneFlags,
-                  Table::kBpfCmd, Table::kNsType}) {
+                  Table::kBpfCmd, Table::kNsType, Table::kExeFlags}) {
     for (int i = 0; i < 2000; ++i) {
       const uint64_t v = i < 64 ? static_cast<uint64_t>(i) : (i % 2 ? rng() : rng() & 0xffffffffu);
       const std::string text = flags::to_text(t, v);

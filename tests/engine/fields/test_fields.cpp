@@ -116,7 +116,33 @@ TEST_CASE("evt fields") {
   Event x = make_open_event();
   x.type = EventType::kExecve;
   x.params.assign(event_spec(x.type).nparams, Param{});
-  check_rows(x, {{"evt.is_open_read", "<NA>"}, {"evt.arg.flags", "<NA>"}, {"evt.category", "process"}});
+  check_rows(x, {{"evt.is_open_read", "<NA>"}, {"evt.arg.flags", "0"}, {"evt.category", "process"}});
+}
+
+TEST_CASE("evt.arg.flags on execve/execveat is Falco's EXE_* flags, derived from the process context") {
+  Event x = make_open_event();
+  x.type = EventType::kExecve;
+  x.params.assign(event_spec(x.type).nparams, Param{});
+  check_rows(x, {{"evt.arg.flags", "0"}, {"evt.rawarg.flags", "0"}, {"evt.arg[4]", "<NA>"}});
+  x.proc.exe_writable = true;
+  check_rows(x, {{"evt.arg.flags", "EXE_WRITABLE"}, {"evt.rawarg.flags", "1"}});
+  x.proc.exe_upper_layer = x.proc.exe_from_memfd = true;
+  check_rows(x, {{"evt.arg.flags", "EXE_WRITABLE|EXE_UPPER_LAYER|EXE_FROM_MEMFD"}, {"evt.rawarg.flags", "7"}});
+  // execveat: by name, `flags` is the exe flags as on Falco's exit event; the AT_* argument stays positional.
+  x.type = EventType::kExecveat;
+  x.params.assign(event_spec(x.type).nparams, Param{});
+  set_param(x, "flags", 0x1000);  // AT_EMPTY_PATH
+  x.proc.exe_writable = false;
+  check_rows(x, {{"evt.arg.flags", "EXE_UPPER_LAYER|EXE_FROM_MEMFD"}, {"evt.rawarg.flags", "6"},
+                 {"evt.arg[3]", "4096"}});
+  // Other events keep their own `flags` parameter, or have none.
+  Event o = make_open_event();
+  o.proc.exe_writable = true;
+  set_param(o, "flags", 01 | 0100);
+  check_rows(o, {{"evt.arg.flags", "O_WRONLY|O_CREAT"}, {"evt.rawarg.flags", "65"}});
+  o.type = EventType::kConnect;
+  o.params.assign(event_spec(o.type).nparams, Param{});
+  check_rows(o, {{"evt.arg.flags", "<NA>"}, {"evt.rawarg.flags", "<NA>"}});
 }
 
 TEST_CASE("evt.arg renders typed parameters symbolically") {

@@ -430,7 +430,14 @@ TEST_CASE("evt.arg and evt.rawarg resolve per event type") {
   Event x = make_open_event();
   x.type = EventType::kExecve;
   x.params.assign(event_spec(x.type).nparams, Param{});
-  CHECK(!eval_on("evt.arg.flags exists", x));  // execve has no flags parameter
+  CHECK(eval_on("evt.arg.flags exists", x));  // Falco's exe flags, derived from the process context
+  CHECK(eval_on("evt.arg.flags = 0", x));
+  x.proc.exe_writable = true;
+  x.proc.exe_upper_layer = true;
+  CHECK(eval_on("evt.arg.flags = EXE_WRITABLE|EXE_UPPER_LAYER", x));
+  CHECK(eval_on("evt.arg.flags contains EXE_UPPER_LAYER", x));
+  CHECK(eval_on("evt.rawarg.flags = 3", x));
+  CHECK(!eval_on("evt.arg.flags contains EXE_FROM_MEMFD", x));
   set_param(x, "res", static_cast<uint64_t>(-13));
   x.res = -13;
   CHECK(eval_on("evt.rawarg.res < 0", x));

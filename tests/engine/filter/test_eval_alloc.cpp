@@ -82,6 +82,33 @@ TEST_CASE("steady-state evaluation and output rendering allocate nothing") {
   CHECK(text.find("file=/etc/shadow") != std::string::npos);
 }
 
+TEST_CASE("rendering an execve's exe flags (longer than the SSO buffer) allocates nothing once warm") {
+  auto out = compile_output("exe_flags=%evt.arg.flags raw=%evt.rawarg.flags", builtin_fields());
+  REQUIRE(out.ok());
+  Event a = make_open_event();
+  a.type = EventType::kExecve;
+  a.params.assign(event_spec(a.type).nparams, Param{});
+  a.proc.exe_writable = a.proc.exe_upper_layer = a.proc.exe_from_memfd = true;
+  Event b = a;
+  b.proc.exe_upper_layer = false;
+  EvalContext ctx;
+  std::string text;
+  text.reserve(256);
+  for (int i = 0; i < 4; ++i) {
+    ctx.reset(i % 2 ? b : a);
+    out.value().render(ctx, text, nullptr);
+  }
+  g_allocs = 0;
+  g_counting = true;
+  for (int i = 0; i < 1000; ++i) {
+    ctx.reset(i % 2 ? b : a);
+    out.value().render(ctx, text, nullptr);
+  }
+  g_counting = false;
+  CHECK(g_allocs.load() == 0);
+  CHECK(text == "exe_flags=EXE_WRITABLE|EXE_FROM_MEMFD raw=5");
+}
+
 TEST_CASE("the allocation hook itself counts (guards against a test that cannot fail)") {
   g_allocs = 0;
   g_counting = true;

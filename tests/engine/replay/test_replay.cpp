@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -123,6 +124,65 @@ TEST_CASE("replay: every stable upstream rule fires on its fixture and not on it
 TEST_CASE("replay: every Peregrine default rule fires on its fixture and not on its near miss") {
   check_ruleset({(fs::path(PEREGRINE_SOURCE_DIR) / "rules/peregrine_rules.yaml").string()},
                 kFixtures / "peregrine_rules");
+}
+
+// The alert of `rule` raised by `e`, or nullopt.
+std::optional<Alert> alert_of(RuleEngine& eng, const Event& e, const std::string& rule) {
+  std::vector<Alert> out;
+  eng.process(e, out);
+  for (auto& a : out) {
+    if (a.rule == rule) return std::move(a);
+  }
+  return std::nullopt;
+}
+
+TEST_CASE("replay: upstream outputs show exe_flags=%evt.arg.flags as Falco's EXE_* names") {
+  if (!fs::exists(kUpstream / "falco_rules.yaml")) {
+    MESSAGE("SKIPPED: " << (kUpstream / "falco_rules.yaml").string() << " is not present");
+    return;
+  }
+  RuleEngine eng;
+  auto res = eng.load_files({(kUpstream / "falco_rules.yaml").string()});
+  REQUIRE_MESSAGE(res.successful(), res.to_text());
+  eng.set_rule_matching(RuleMatching::kAll);
+  const auto flags_of = [](const Alert& a) { return std::get<std::string>(a.output_fields.at("evt.arg.flags")); };
+  // "exe_flags=X" as a whole token of the output text.
+  const auto shows = [](const Alert& a, const std::string& token) {
+    size_t at = a.output.find(" " + token);
+    size_t end = at == std::string::npos ? at : at + 1 + token.size();
+    return at != std::string::npos && (end == a.output.size() || a.output[end] == ' ');
+  };
+
+  Event shell = read_events(kFixtures / "falco_rules/terminal_shell_in_container.jsonl")[0];
+  shell.proc.exe_writable = true;
+  auto a = alert_of(eng, shell, "Terminal shell in container");
+  REQUIRE(a.has_value());
+  CHECK_MESSAGE(shows(*a, "exe_flags=EXE_WRITABLE"), a->output);
+  CHECK(flags_of(*a) == "EXE_WRITABLE");
+  shell.proc.exe_writable = false;
+  a = alert_of(eng, shell, "Terminal shell in container");
+  REQUIRE(a.has_value());
+  CHECK_MESSAGE(shows(*a, "exe_flags=0"), a->output);  // Falco prints 0 for an exec without flags
+
+  Event dropped = read_events(kFixtures / "falco_rules/drop_and_execute_new_binary.jsonl")[0];  // upper layer
+  a = alert_of(eng, dropped, "Drop and execute new binary in container");
+  REQUIRE(a.has_value());
+  CHECK_MESSAGE(shows(*a, "exe_flags=EXE_UPPER_LAYER"), a->output);
+  CHECK(flags_of(*a) == "EXE_UPPER_LAYER");
+
+  // Every upstream rule whose output has exe_flags shows a value on its trigger, never <NA>.
+  int with_flags = 0;
+  for (const auto& c : read_cases(kFixtures / "falco_rules")) {
+    if (!c.gap.empty()) continue;
+    CAPTURE(c.rule);
+    auto hit = alert_of(eng, read_events(kFixtures / "falco_rules" / c.file)[0], c.rule);
+    REQUIRE(hit.has_value());
+    if (hit->output.find("exe_flags=") == std::string::npos) continue;
+    ++with_flags;
+    CHECK_MESSAGE(hit->output.find("exe_flags=<NA>") == std::string::npos, hit->output);
+    CHECK(std::holds_alternative<std::string>(hit->output_fields.at("evt.arg.flags")));
+  }
+  CHECK(with_flags >= 10);  // the upstream stable rules with exe_flags in their output
 }
 
 TEST_CASE("replay CLI: alerts as Falco JSON lines, bad lines reported with their number") {
