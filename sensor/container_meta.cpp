@@ -2,7 +2,11 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
+
+#include "common/log.h"
 
 namespace peregrine::sensor {
 namespace {
@@ -58,7 +62,15 @@ Result<ContainerMeta> parse_docker_inspect(std::string_view json) {
 }
 
 ContainerMetadata::ContainerMetadata(std::string socket_path, size_t max_pending, size_t max_cached)
-    : socket_path_(std::move(socket_path)), max_pending_(max_pending), max_cached_(max_cached) {
+    : ContainerMetadata(std::move(socket_path), [&] {
+        ContainerMetaOptions o;
+        o.max_pending = max_pending;
+        o.max_cached = max_cached;
+        return o;
+      }()) {}
+
+ContainerMetadata::ContainerMetadata(std::string socket_path, ContainerMetaOptions opts)
+    : socket_path_(std::move(socket_path)), opts_(std::move(opts)) {
   if (!socket_path_.empty()) worker_ = std::thread([this] { run(); });
 }
 
@@ -71,24 +83,44 @@ ContainerMetadata::~ContainerMetadata() {
   if (worker_.joinable()) worker_.join();
 }
 
+bool ContainerMetadata::enqueue_locked(const std::string& id) {
+  if (pending_.size() >= opts_.max_pending) {
+    ++queue_drops_;  // asked again on a later event for the same id
+    return false;
+  }
+  pending_.push_back(id);
+  cv_.notify_one();
+  return true;
+}
+
 std::shared_ptr<const ContainerMeta> ContainerMetadata::lookup(const std::string& id) {
   if (socket_path_.empty() || id.empty() || id == "host") return nullptr;
   std::lock_guard lk(mu_);
   auto it = cache_.find(id);
-  if (it != cache_.end()) return it->second;
-  if (pending_.size() >= max_pending_ || cache_.size() >= max_cached_) {
-    ++queue_drops_;  // retried on a later event for the same id
+  if (it != cache_.end()) {
+    Entry& e = it->second;
+    if (e.meta || e.queued || now() < e.retry_at) return e.meta;
+    if (enqueue_locked(id)) {  // a failed lookup whose backoff has passed
+      e.queued = true;
+      ++retried_;
+    }
     return nullptr;
   }
-  cache_.emplace(id, nullptr);
-  pending_.push_back(id);
-  cv_.notify_one();
+  if (cache_.size() >= opts_.max_cached) {
+    ++queue_drops_;
+    return nullptr;
+  }
+  if (enqueue_locked(id)) cache_[id].queued = true;
   return nullptr;
 }
 
-Result<ContainerMeta> ContainerMetadata::fetch(const std::string& id) {
+ContainerMetadata::Fetched ContainerMetadata::fetch(const std::string& id) {
+  Fetched out;
   CurlPtr curl(curl_easy_init());
-  if (!curl) return make_error("curl_easy_init failed");
+  if (!curl) {
+    out.error = "curl_easy_init failed";
+    return out;
+  }
   std::string body;
   const std::string url = "http://localhost/containers/" + id + "/json";
   curl_easy_setopt(curl.get(), CURLOPT_UNIX_SOCKET_PATH, socket_path_.c_str());
@@ -98,11 +130,49 @@ Result<ContainerMeta> ContainerMetadata::fetch(const std::string& id) {
   curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, append_body);
   curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &body);
   CURLcode rc = curl_easy_perform(curl.get());
-  if (rc != CURLE_OK) return make_error(std::string("docker API: ") + curl_easy_strerror(rc));
+  if (rc != CURLE_OK) {
+    out.error = std::string("docker API: ") + curl_easy_strerror(rc);
+    return out;
+  }
   long status = 0;
   curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
-  if (status != 200) return make_error("docker API: HTTP " + std::to_string(status));
-  return parse_docker_inspect(body);
+  if (status != 200) {
+    out.outcome = status == 404 ? Outcome::kNotFound : Outcome::kError;
+    out.error = "docker API: HTTP " + std::to_string(status);
+    return out;
+  }
+  auto meta = parse_docker_inspect(body);
+  if (!meta.ok()) {
+    out.error = meta.error().message;
+    return out;
+  }
+  out.outcome = Outcome::kOk;
+  out.meta = std::move(meta).value();
+  return out;
+}
+
+// Sets when the failed entry may be asked again: backoff while failures < max_attempts, then failed_ttl;
+// a 404 ends the quick retries at once.
+void ContainerMetadata::record_failure(Entry& e, const Fetched& f) {
+  ++failed_;
+  ++e.failures;
+  const auto t = now();
+  if (f.outcome == Outcome::kNotFound) {
+    e.failures = std::max(e.failures, opts_.max_attempts);
+    e.retry_at = t + opts_.not_found_ttl;
+  } else if (e.failures >= opts_.max_attempts) {
+    e.retry_at = t + opts_.failed_ttl;
+  } else {
+    auto wait = opts_.retry_initial;
+    for (uint32_t i = 1; i < e.failures && wait < opts_.retry_max; ++i) wait *= 2;
+    e.retry_at = t + std::min(wait, opts_.retry_max);
+  }
+  if (!warned_) {
+    warned_ = true;
+    logger("sensor")->warn("container metadata lookup failed ({}); retried with backoff, later failures are only "
+                           "counted in peregrine_sensor_container_lookups_total{{result=\"failed\"}}",
+                           f.error);
+  }
 }
 
 void ContainerMetadata::run() {
@@ -113,13 +183,15 @@ void ContainerMetadata::run() {
     std::string id = std::move(pending_.front());
     pending_.pop_front();
     lk.unlock();
-    auto meta = fetch(id);
+    Fetched f = fetch(id);
     lk.lock();
-    if (meta.ok()) {
-      cache_[id] = std::make_shared<const ContainerMeta>(std::move(meta).value());
+    Entry& e = cache_[id];  // entries are never erased, so this is the one lookup() queued
+    e.queued = false;
+    if (f.outcome == Outcome::kOk) {
+      e.meta = std::make_shared<const ContainerMeta>(std::move(f.meta));
       ++fetched_;
     } else {
-      ++failed_;  // the nullptr entry stays: no retry storm against a runtime that is down
+      record_failure(e, f);
     }
   }
 }

@@ -2,14 +2,29 @@
 //
 // Why asynchronous: the event path must never wait on a container runtime. lookup() only reads a cache; a miss
 // queues the id for a worker thread that does `GET /containers/<id>/json` over the unix socket (libcurl with
-// CURLOPT_UNIX_SOCKET_PATH) and fills the cache. Until then, and forever when no runtime answers, the
+// CURLOPT_UNIX_SOCKET_PATH) and fills the cache. Until then, and for as long as no runtime answers, the
 // container fields stay missing. The request queue is bounded and its drops are counted.
+//
+// Why retries, and why driven by lookups: the first `docker inspect` can race a busy daemon or one that is
+// restarting, and a container whose only lookup failed would otherwise never get its name or image. A failed
+// entry remembers when it may be asked again (1 s, doubling, capped; after max_attempts failures only once per
+// failed_ttl). There is no timer: the next lookup() for the id after that time queues the retry through the
+// same bounded queue, so a container that produces no more events costs nothing, and a runtime that is down
+// sees at most max_attempts requests per container and then one per failed_ttl.
+//
+// Why 404 is different: the id comes from the cgroup of a running process, and dockerd registers a container
+// before its first process starts, so "no such container" means it is not Docker's (containerd, CRI-O or
+// podman ids have the same shape) or it was already removed. Retrying fast would not change the answer; it is
+// asked again only after not_found_ttl, in case the id does show up later (e.g. a daemon restored after a
+// restart).
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,34 +51,68 @@ Result<ContainerMeta> parse_docker_inspect(std::string_view json);
 /// "repo/name:tag" / "repo@sha256:..." -> (repository, tag); tag "latest" when absent.
 void split_image(std::string_view image, std::string& repository, std::string& tag);
 
+struct ContainerMetaOptions {
+  using Clock = std::chrono::steady_clock;
+  size_t max_pending = 256;   // queued lookups; beyond that lookups are dropped (counted), asked on a later event
+  size_t max_cached = 4096;   // ids remembered: answers, lookups in flight and failed lookups
+  std::chrono::milliseconds retry_initial{1000};  // wait after the first failure; doubles per failure
+  std::chrono::milliseconds retry_max{16000};     // cap of the doubling wait
+  uint32_t max_attempts = 5;                      // attempts with backoff before waiting failed_ttl
+  std::chrono::milliseconds failed_ttl{std::chrono::minutes(5)};     // then one attempt per failed_ttl
+  std::chrono::milliseconds not_found_ttl{std::chrono::minutes(5)};  // HTTP 404: asked again only after this
+  std::function<Clock::time_point()> clock;       // empty = Clock::now; tests inject a manual clock
+};
+
 class ContainerMetadata {
  public:
+  using Clock = ContainerMetaOptions::Clock;
+
   /// `socket_path` empty disables lookups (every container stays without metadata).
   explicit ContainerMetadata(std::string socket_path, size_t max_pending = 256, size_t max_cached = 4096);
+  ContainerMetadata(std::string socket_path, ContainerMetaOptions opts);
   ~ContainerMetadata();
   ContainerMetadata(const ContainerMetadata&) = delete;
   ContainerMetadata& operator=(const ContainerMetadata&) = delete;
 
-  /// Cached metadata for a 12-char id, or nullptr (and a queued fetch on first miss). Never blocks on I/O.
+  /// Cached metadata for a 12-char id, or nullptr. A first miss queues a fetch, and so does a miss whose
+  /// failed lookup is due for a retry. Never blocks on I/O.
   std::shared_ptr<const ContainerMeta> lookup(const std::string& id);
 
-  uint64_t fetched() const { return fetched_.load(); }
-  uint64_t failed() const { return failed_.load(); }
-  uint64_t queue_drops() const { return queue_drops_.load(); }
+  /// Counters, one per request outcome or refusal (exported as container_lookups_total{result}).
+  uint64_t fetched() const { return fetched_.load(); }        // requests answered with metadata
+  uint64_t failed() const { return failed_.load(); }          // requests that failed (404 included)
+  uint64_t retried() const { return retried_.load(); }        // requests queued again after a failure
+  uint64_t queue_drops() const { return queue_drops_.load(); }  // lookups not queued: queue or cache full
 
  private:
+  struct Entry {
+    std::shared_ptr<const ContainerMeta> meta;  // set once fetched; never asked again
+    bool queued = false;                        // waiting in pending_ or being fetched
+    uint32_t failures = 0;                      // failed attempts so far
+    Clock::time_point retry_at{};               // after a failure: earliest time lookup() queues the next
+  };
+  enum class Outcome : uint8_t { kOk, kNotFound, kError };
+  struct Fetched {
+    Outcome outcome = Outcome::kError;
+    ContainerMeta meta;
+    std::string error;
+  };
+
   void run();
-  Result<ContainerMeta> fetch(const std::string& id);
+  Fetched fetch(const std::string& id);
+  void record_failure(Entry& e, const Fetched& f);
+  bool enqueue_locked(const std::string& id);
+  Clock::time_point now() const { return opts_.clock ? opts_.clock() : Clock::now(); }
 
   std::string socket_path_;
-  size_t max_pending_, max_cached_;
+  ContainerMetaOptions opts_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
+  bool warned_ = false;
   std::deque<std::string> pending_;
-  // nullptr value = lookup queued or failed (negative entry: not retried).
-  std::unordered_map<std::string, std::shared_ptr<const ContainerMeta>> cache_;
-  std::atomic<uint64_t> fetched_{0}, failed_{0}, queue_drops_{0};
+  std::unordered_map<std::string, Entry> cache_;
+  std::atomic<uint64_t> fetched_{0}, failed_{0}, retried_{0}, queue_drops_{0};
   std::thread worker_;
 };
 

@@ -4,11 +4,15 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <string>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "sensor/container_meta.h"
 
@@ -22,11 +26,17 @@ const char* kInspect = R"({"Id":"0123456789ab","Name":"/web-1",
   "HostConfig":{"Privileged":true},
   "Mounts":[{"Source":"/var/lib/x","Destination":"/data","Mode":"z","RW":true,"Propagation":"rprivate"}]})";
 
-// A one-connection-at-a-time HTTP server on a unix socket answering every request with `body`.
+// A one-connection-at-a-time HTTP server on a unix socket. Request n (from 0) is answered with statuses[n] (the
+// last status repeats); 200 carries `body`. With hold=true, each answer waits until allow() grants it, so a
+// test can keep the lookup worker busy on purpose.
 class FakeDocker {
  public:
-  explicit FakeDocker(std::string body) : body_(std::move(body)) {
-    path_ = (std::filesystem::temp_directory_path() / ("pg-docker-" + std::to_string(::getpid()) + ".sock")).string();
+  explicit FakeDocker(std::string body, std::vector<int> statuses = {200}, bool hold = false)
+      : body_(std::move(body)), statuses_(std::move(statuses)), allowed_(hold ? 0 : kUnlimited) {
+    static std::atomic<int> seq{0};
+    path_ = (std::filesystem::temp_directory_path() /
+             ("pg-docker-" + std::to_string(::getpid()) + "-" + std::to_string(seq++) + ".sock"))
+                .string();
     ::unlink(path_.c_str());
     fd_ = ::socket(AF_UNIX, SOCK_STREAM, 0);
     sockaddr_un sa{};
@@ -37,6 +47,7 @@ class FakeDocker {
     thread_ = std::thread([this] { serve(); });
   }
   ~FakeDocker() {
+    allow(kUnlimited);
     ::shutdown(fd_, SHUT_RDWR);
     ::close(fd_);
     thread_.join();
@@ -47,8 +58,22 @@ class FakeDocker {
     std::lock_guard lk(mu_);
     return last_;
   }
+  int requests() {
+    std::lock_guard lk(mu_);
+    return requests_;
+  }
+  /// Lets `n` more held answers go out.
+  void allow(int n) {
+    {
+      std::lock_guard lk(mu_);
+      allowed_ = (n == kUnlimited || allowed_ > kUnlimited - n) ? kUnlimited : allowed_ + n;
+    }
+    cv_.notify_all();
+  }
 
  private:
+  static constexpr int kUnlimited = 1 << 30;
+
   void serve() {
     while (true) {
       int c = ::accept(fd_, nullptr, nullptr);
@@ -60,22 +85,65 @@ class FakeDocker {
         if (n <= 0) break;
         req.append(buf, static_cast<size_t>(n));
       }
+      int status = 200;
       {
-        std::lock_guard lk(mu_);
+        std::unique_lock lk(mu_);
         last_ = req;
+        status = statuses_[std::min(static_cast<size_t>(requests_), statuses_.size() - 1)];
+        ++requests_;
+        cv_.wait(lk, [this] { return allowed_ > 0; });
+        if (allowed_ != kUnlimited) --allowed_;
       }
-      std::string resp = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
-                         std::to_string(body_.size()) + "\r\nConnection: close\r\n\r\n" + body_;
+      const std::string body = status == 200 ? body_ : R"({"message":"no such container or daemon busy"})";
+      const char* reason = status == 200 ? "OK" : status == 404 ? "Not Found" : "Internal Server Error";
+      std::string resp = "HTTP/1.1 " + std::to_string(status) + " " + reason +
+                         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+                         "\r\nConnection: close\r\n\r\n" + body;
       (void)!::write(c, resp.data(), resp.size());
       ::close(c);
     }
   }
   std::string body_, path_;
+  std::vector<int> statuses_;
   int fd_ = -1;
   std::thread thread_;
   std::mutex mu_;
+  std::condition_variable cv_;
   std::string last_;
+  int requests_ = 0;
+  int allowed_;
 };
+
+// Time for the retry schedule, moved by hand: no test waits for a backoff to pass.
+class ManualClock {
+ public:
+  ContainerMetadata::Clock::time_point now() const {
+    return ContainerMetadata::Clock::time_point(std::chrono::nanoseconds(ns_.load()));
+  }
+  void advance(std::chrono::nanoseconds d) { ns_ += d.count(); }
+
+ private:
+  std::atomic<int64_t> ns_{int64_t{1000} * 1000 * 1000 * 1000};
+};
+
+ContainerMetaOptions manual_options(ManualClock& clock) {
+  ContainerMetaOptions o;
+  o.clock = [&clock] { return clock.now(); };
+  return o;
+}
+
+// Waits (with a deadline, never a fixed sleep) for the lookup worker to reach a state.
+template <typename Pred>
+bool eventually(Pred pred) {
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
+
+const std::string kId = "0123456789ab";
 
 }  // namespace
 
@@ -109,31 +177,150 @@ TEST_CASE("image references split into repository and tag") {
 TEST_CASE("metadata is fetched asynchronously over the docker unix socket and cached") {
   FakeDocker docker(kInspect);
   ContainerMetadata meta(docker.path());
-  CHECK(meta.lookup("0123456789ab") == nullptr);  // first sight: queued, never waited for
-  auto deadline = std::chrono::steady_clock::now() + 10s;
+  CHECK(meta.lookup(kId) == nullptr);  // first sight: queued, never waited for
   std::shared_ptr<const ContainerMeta> m;
-  while (!(m = meta.lookup("0123456789ab")) && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::yield();
-  REQUIRE(m != nullptr);
+  REQUIRE(eventually([&] { return (m = meta.lookup(kId)) != nullptr; }));
   CHECK(m->name == "web-1");
   CHECK(docker.last_request().rfind("GET /containers/0123456789ab/json ", 0) == 0);
   CHECK(meta.fetched() == 1);
+  CHECK(meta.failed() == 0);
+  CHECK(meta.retried() == 0);
   CHECK(meta.lookup("host") == nullptr);
+  CHECK(docker.requests() == 1);  // cached: asked once
+}
+
+TEST_CASE("a lookup that fails first is retried after its backoff and ends up with metadata") {
+  FakeDocker docker(kInspect, {500, 200});
+  ManualClock clock;
+  ContainerMetadata meta(docker.path(), manual_options(clock));
+  CHECK(meta.lookup(kId) == nullptr);
+  REQUIRE(eventually([&] { return meta.failed() == 1; }));
+  clock.advance(999ms);
+  CHECK(meta.lookup(kId) == nullptr);
+  CHECK(meta.retried() == 0);  // backoff (1 s) not over: not asked again
+  clock.advance(1ms);
+  CHECK(meta.lookup(kId) == nullptr);  // due: queued again, still not waited for
+  CHECK(meta.retried() == 1);
+  std::shared_ptr<const ContainerMeta> m;
+  REQUIRE(eventually([&] { return (m = meta.lookup(kId)) != nullptr; }));
+  CHECK(m->name == "web-1");
+  CHECK(m->image_tag == "1.25");
+  CHECK(meta.fetched() == 1);
+  CHECK(meta.failed() == 1);
+  CHECK(meta.retried() == 1);
+  CHECK(meta.queue_drops() == 0);
+  CHECK(docker.requests() == 2);
+}
+
+TEST_CASE("retries back off (doubling, capped), stop after max_attempts, then one attempt per failed_ttl") {
+  FakeDocker docker(kInspect, {503});
+  ManualClock clock;
+  ContainerMetaOptions o = manual_options(clock);
+  o.retry_initial = 1s;
+  o.retry_max = 3s;
+  o.max_attempts = 5;
+  o.failed_ttl = 60s;
+  ContainerMetadata meta(docker.path(), o);
+  CHECK(meta.lookup(kId) == nullptr);
+  REQUIRE(eventually([&] { return meta.failed() == 1; }));
+  uint64_t retries = 0;
+  // Waits after failures 1..4: 1 s, 2 s, then capped at 3 s; the 5th failure ends the quick retries.
+  for (auto wait : {1000ms, 2000ms, 3000ms, 3000ms}) {
+    CAPTURE(wait.count());
+    clock.advance(wait - 1ms);
+    CHECK(meta.lookup(kId) == nullptr);
+    CHECK(meta.retried() == retries);  // one millisecond early: not asked
+    clock.advance(1ms);
+    CHECK(meta.lookup(kId) == nullptr);
+    CHECK(meta.retried() == ++retries);
+    REQUIRE(eventually([&] { return meta.failed() == retries + 1; }));
+  }
+  CHECK(docker.requests() == 5);
+  clock.advance(60s - 1ms);
+  for (int i = 0; i < 100; ++i) CHECK(meta.lookup(kId) == nullptr);  // a busy container: no retry storm
+  CHECK(meta.retried() == 4);
+  CHECK(docker.requests() == 5);
+  clock.advance(1ms);  // failed_ttl over: one more attempt
+  CHECK(meta.lookup(kId) == nullptr);
+  CHECK(meta.retried() == 5);
+  REQUIRE(eventually([&] { return meta.failed() == 6; }));
+  clock.advance(3s);  // failed again: back to failed_ttl, not to the short backoff
+  CHECK(meta.lookup(kId) == nullptr);
+  CHECK(meta.retried() == 5);
+  clock.advance(57s);
+  CHECK(meta.lookup(kId) == nullptr);
+  CHECK(meta.retried() == 6);
+  REQUIRE(eventually([&] { return meta.failed() == 7; }));
+  CHECK(meta.fetched() == 0);
+  CHECK(meta.queue_drops() == 0);
+  CHECK(docker.requests() == 7);
+}
+
+TEST_CASE("a 404 is not retried quickly, the id is asked again after not_found_ttl") {
+  FakeDocker docker(kInspect, {404, 200});
+  ManualClock clock;
+  ContainerMetaOptions o = manual_options(clock);
+  o.not_found_ttl = 600s;
+  ContainerMetadata meta(docker.path(), o);
+  CHECK(meta.lookup(kId) == nullptr);
+  REQUIRE(eventually([&] { return meta.failed() == 1; }));
+  for (auto step : {1s, 2s, 4s, 16s, 60s}) {
+    clock.advance(step);
+    CHECK(meta.lookup(kId) == nullptr);
+  }
+  CHECK(meta.retried() == 0);
+  clock.advance(600s - 83s);
+  CHECK(meta.lookup(kId) == nullptr);
+  CHECK(meta.retried() == 1);
+  std::shared_ptr<const ContainerMeta> m;
+  REQUIRE(eventually([&] { return (m = meta.lookup(kId)) != nullptr; }));
+  CHECK(m->name == "web-1");
+  CHECK(meta.fetched() == 1);
+  CHECK(meta.failed() == 1);
+  CHECK(docker.requests() == 2);
+}
+
+TEST_CASE("a due retry that finds the queue full is counted as dropped and asked on a later event") {
+  FakeDocker docker(kInspect, {500, 200}, /*hold=*/true);
+  ManualClock clock;
+  ContainerMetaOptions o = manual_options(clock);
+  o.max_pending = 1;
+  ContainerMetadata meta(docker.path(), o);
+  const std::string a = "aaaaaaaaaaaa", b = "bbbbbbbbbbbb", c = "cccccccccccc";
+  docker.allow(1);
+  CHECK(meta.lookup(a) == nullptr);
+  REQUIRE(eventually([&] { return meta.failed() == 1; }));  // a: 500
+  CHECK(meta.lookup(b) == nullptr);
+  REQUIRE(eventually([&] { return docker.requests() == 2; }));  // the worker is busy on b (answer held)
+  CHECK(meta.lookup(c) == nullptr);  // c fills the queue (max_pending = 1)
+  clock.advance(1s);
+  CHECK(meta.lookup(a) == nullptr);  // a is due, but the queue is full
+  CHECK(meta.queue_drops() == 1);
+  CHECK(meta.retried() == 0);
+  docker.allow(100);
+  REQUIRE(eventually([&] { return meta.fetched() == 2; }));  // b and c
+  CHECK(meta.lookup(a) == nullptr);  // a later event: queued now
+  CHECK(meta.retried() == 1);
+  REQUIRE(eventually([&] { return meta.lookup(a) != nullptr; }));
+  CHECK(meta.fetched() == 3);
+  CHECK(meta.failed() == 1);
+  CHECK(meta.queue_drops() == 1);
 }
 
 TEST_CASE("an absent runtime never stalls lookups and leaves fields missing") {
-  ContainerMetadata meta("/nonexistent/docker.sock");
+  ManualClock clock;
+  ContainerMetadata meta("/nonexistent/docker.sock", manual_options(clock));
   auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < 1000; ++i) CHECK(meta.lookup("0123456789ab") == nullptr);
+  for (int i = 0; i < 1000; ++i) CHECK(meta.lookup(kId) == nullptr);
   CHECK(std::chrono::steady_clock::now() - start < 1s);
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (meta.failed() == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
-  CHECK(meta.failed() == 1);  // one attempt, negative-cached: no retry storm
-  CHECK(meta.lookup("0123456789ab") == nullptr);
+  REQUIRE(eventually([&] { return meta.failed() == 1; }));
+  for (int i = 0; i < 1000; ++i) CHECK(meta.lookup(kId) == nullptr);
+  CHECK(meta.failed() == 1);  // one attempt until the backoff has passed: no retry storm
+  CHECK(meta.retried() == 0);
 }
 
 TEST_CASE("disabled metadata (empty socket path) answers nothing") {
   ContainerMetadata meta("");
-  CHECK(meta.lookup("0123456789ab") == nullptr);
+  CHECK(meta.lookup(kId) == nullptr);
   CHECK(meta.fetched() == 0);
 }
