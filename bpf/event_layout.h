@@ -63,9 +63,15 @@ struct pg_recipe {
 
 #define PG_RF_ONLY_FAILURE 0x1  /* success is reported by a sched_* hook (exec, fork) */
 #define PG_RF_TOCTOU 0x2        /* slot 1..2 path may come from the syscall-entry stash */
+#define PG_RF_NEW_FD 0x4        /* a result >= 0 is a new fd user space will remember (close filter) */
 
-/* EventType values the sched_* hooks emit (checked against common/event_types.h in
- * sensor/event_layout_check.cpp). */
+/* EventType values the BPF side needs by number: the sched_* hooks emit these, the open filter judges the open
+ * family (checked against common/event_types.h in sensor/event_layout_check.cpp). */
+#define PG_TYPE_OPEN 1
+#define PG_TYPE_OPENAT 2
+#define PG_TYPE_OPENAT2 3
+#define PG_TYPE_CREAT 4
+#define PG_TYPE_CLOSE 12
 #define PG_TYPE_EXECVE 5
 #define PG_TYPE_EXECVEAT 6
 #define PG_TYPE_CLONE 7
@@ -80,6 +86,22 @@ struct pg_settings {
 	__u32 ignore_tgid;      /* never report this process (the sensor itself); 0 = none */
 	__u32 enter_hook;       /* 1 = syscall-entry stash of open* paths is active */
 	__u32 ignore_tids[PG_MAX_IGNORED_TIDS];  /* the sensor's own threads when it shares a process (tests) */
+	/* The open filter (common/open_filter.h): one bit per term. 0 = report every open. */
+	__u8 open_filter_active;
+	__u8 open_terms_all;       /* every term */
+	__u8 open_terms_read;      /* terms that also accept opens not for writing */
+	__u8 open_terms_any_path;  /* terms without a path constraint */
+	__u8 close_filter_active;  /* 1 = report only closes of fds user space knows (bpf/fd_bits.bpf.h) */
+	__u8 pad[3];
+};
+
+/* Key of the open filter's path trie (LPM_TRIE `pg_open_paths`): prefixlen in bits, then the path. A prefix
+ * entry is the path's bytes; an exact entry ends with its NUL. The value is the mask of terms whose paths
+ * include this entry or a shorter prefix of it (user space folds those in, so one lookup answers). */
+#define PG_PATH_KEY_BYTES 256
+struct pg_path_key {
+	__u32 prefixlen;
+	__u8 path[PG_PATH_KEY_BYTES];
 };
 
 /* Per-CPU counters (array map `pg_counters`, one slot). */
@@ -97,6 +119,8 @@ struct pg_counters {
 	__u64 drops_ring_full[PG_CAT_COUNT];
 	__u64 drops_oversize;
 	__u64 drops_scratch;               /* scratch buffer unavailable */
+	__u64 filtered;                    /* opens dropped by the open filter (no rule could match them) */
+	__u64 filtered_close;              /* closes of fds user space never learnt about (not drops) */
 };
 
 /* Socket endpoint pair read from the kernel's struct sock (or a user sockaddr). */

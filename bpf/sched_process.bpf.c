@@ -15,6 +15,7 @@
  * These events are always emitted (the state set), whatever the engine selected.
  */
 #include "pg_common.bpf.h"
+#include "fd_bits.bpf.h"
 
 #define PG_OVERLAYFS_MAGIC 0x794c7630
 #define PG_CGROUP_DEPTH 8
@@ -178,6 +179,8 @@ int BPF_PROG(sched_process__fork, struct task_struct *parent, struct task_struct
 		type = PG_TYPE_FORK;
 	else if (nr == PG_NR_VFORK)
 		type = PG_TYPE_VFORK;
+	if (child->pid == child->tgid)
+		pg__fd_bits_fork(parent->group_leader, child);
 	struct pg_buf *b = pg__begin(type, 0, child);
 	if (!b)
 		return 0;
@@ -206,8 +209,9 @@ int BPF_PROG(sched_process__exit, struct task_struct *p)
 	struct pg_buf *b = pg__begin(PG_TYPE_PROCEXIT, code, p);
 	if (!b)
 		return 0;
-	if (BPF_CORE_READ(p, signal, live.counter) == 0)
+	if (BPF_CORE_READ(p, signal, live.counter) == 0) {
 		b->hdr.flags |= PG_EVT_GROUP_DEAD;
+	}
 	__u32 off = pg__put_u64(b, 0, 0, (__u64)code);
 	off = pg__put_u64(b, off, 1, (__u64)((code >> 8) & 0xff));
 	off = pg__put_u64(b, off, 2, (__u64)(code & 0x7f));

@@ -14,6 +14,8 @@
  * process exit (sched_process_exit).
  */
 #include "pg_common.bpf.h"
+#include "open_filter.bpf.h"
+#include "fd_bits.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -155,6 +157,40 @@ static __always_inline __u32 syscall_exit__put_stashed(struct pg_buf *b, __u32 o
 	return ret;
 }
 
+/* The open filter's verdict for this open (1 = report); a dropped open consumes its entry-time stash and is
+ * counted. A global function: verified once on its own, so it adds one branch to the dispatcher. */
+__noinline int syscall_exit__open_wanted(__u32 type, __u32 nr, __u64 a0, __u64 a1, __u64 a2)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pg_enter_stash *st = bpf_task_storage_get(&pg_stash, task, 0, 0);
+	const char *stash_path = (st && st->nr == nr && st->len < sizeof(st->path)) ? st->path : NULL;
+	const int path_in_arg0 = type == PG_TYPE_OPEN || type == PG_TYPE_CREAT;
+	if (pg__open_wanted((__u16)type, a1, a2, (const void *)(path_in_arg0 ? a0 : a1), stash_path))
+		return 1;
+	if (st)
+		st->nr = PG_STASH_EMPTY;
+	struct pg_counters *c = pg__counters();
+	if (c)
+		c->filtered++;
+	return 0;
+}
+
+/* The close filter's verdict (1 = report), counted when dropped. Global: verified once. */
+__noinline int syscall_exit__close_wanted(__u64 fd, __s64 ret)
+{
+	__u32 zero = 0;
+	struct pg_settings *s = bpf_map_lookup_elem(&pg_settings, &zero);
+	if (!s || !s->close_filter_active)
+		return 1;
+	struct task_struct *task = bpf_get_current_task_btf();
+	if (pg__close_wanted(task->group_leader, (long)(int)fd, ret))
+		return 1;
+	struct pg_counters *c = pg__counters();
+	if (c)
+		c->filtered_close++;
+	return 0;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(syscall_exit__dispatch, struct pt_regs *regs, long ret)
 {
@@ -175,6 +211,11 @@ int BPF_PROG(syscall_exit__dispatch, struct pt_regs *regs, long ret)
 	if ((r->flags & PG_RF_ONLY_FAILURE) && ret >= 0)
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
+	if (tkey >= PG_TYPE_OPEN && tkey <= PG_TYPE_CREAT &&
+	    !syscall_exit__open_wanted(tkey, key, regs->di, regs->si, regs->dx))
+		return 0;
+	if (tkey == PG_TYPE_CLOSE && !syscall_exit__close_wanted(regs->di, ret))
+		return 0;
 	struct pg_buf *b = pg__begin((__u16)tkey, ret, task);
 	if (!b)
 		return 0;
@@ -203,5 +244,7 @@ int BPF_PROG(syscall_exit__dispatch, struct pt_regs *regs, long ret)
 		off = syscall_exit__fill_slot(b, off, i, kind | (__u32)r->arg[i] << 8 | (__u32)r->arg2[i] << 16);
 	}
 	pg__submit(b, off, pg__category_of((__u16)tkey, r->category));
+	if ((r->flags & PG_RF_NEW_FD) && ret >= 0)
+		pg__fd_bit_set(task->group_leader, ret);
 	return 0;
 }

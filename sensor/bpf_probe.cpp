@@ -72,6 +72,8 @@ KernelCounters operator-(const KernelCounters& now, const KernelCounters& before
   for (size_t c = 0; c < d.ring_full.size(); ++c) d.ring_full[c] = now.ring_full[c] - before.ring_full[c];
   d.oversize = now.oversize - before.oversize;
   d.scratch = now.scratch - before.scratch;
+  d.filtered = now.filtered - before.filtered;
+  d.filtered_close = now.filtered_close - before.filtered_close;
   return d;
 }
 
@@ -217,6 +219,8 @@ KernelCounters BpfProbe::counters() const {
     for (size_t i = 0; i < out.ring_full.size(); ++i) out.ring_full[i] += c.drops_ring_full[i];
     out.oversize += c.drops_oversize;
     out.scratch += c.drops_scratch;
+    out.filtered += c.filtered;
+    out.filtered_close += c.filtered_close;
   }
   return out;
 }

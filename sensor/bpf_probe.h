@@ -16,6 +16,7 @@
 
 #include "bpf/event_layout.h"
 #include "common/event_types.h"
+#include "common/open_filter.h"
 #include "common/result.h"
 
 struct peregrine_bpf;
@@ -36,6 +37,8 @@ struct KernelCounters {
   std::array<uint64_t, PG_CAT_COUNT> ring_full{};
   uint64_t oversize = 0;
   uint64_t scratch = 0;
+  uint64_t filtered = 0;        // opens the open filter dropped on purpose (not drops)
+  uint64_t filtered_close = 0;  // closes of fds user space never learnt about (not drops)
   uint64_t drops() const;
 };
 
@@ -57,6 +60,12 @@ class BpfProbe {
 
   /// Make exactly these event types reach user space (the caller adds the state set). Safe from any thread.
   Result<void> set_wanted(std::span<const EventType> types);
+  /// Load the engine's open filter (common/open_filter.h) into the kernel; pass_all turns it off. While the
+  /// maps change every open is reported, so no wanted open is lost. Safe from any thread.
+  Result<void> set_open_filter(const OpenFilter& f);
+  /// On: report only closes of fds user space knows (bpf/fd_bits.bpf.h); use when the engine does not select
+  /// close itself. Safe from any thread.
+  Result<void> set_close_filter(bool active);
   /// Never report syscalls of this thread (the sensor's own threads; at most PG_MAX_IGNORED_TIDS). Thread-safe.
   Result<void> ignore_tid(uint32_t tid);
   /// Consume ring-buffer records for up to timeout_ms; returns records consumed or an error.

@@ -40,11 +40,15 @@ void copy_entry(const FdEntry& e, FdInfo& fd) {
   fd.sock = e.sock;
 }
 
-// Base directory for a *at() path: the cwd for AT_FDCWD, else the directory the fd refers to.
-std::string at_base(const ProcEntry* p, const Param* dirfd) {
+// Base directory for a *at() path: the cwd for AT_FDCWD, else the directory the fd refers to. An fd the table
+// does not know (its open was not reported: not selected, or dropped by the open filter) is read from
+// /proc/<pid>/fd while the process lives; only a relative path with such a dirfd pays that readlink.
+std::string at_base(const ProcEntry* p, const Param* dirfd, const std::string& proc_root) {
   if (p == nullptr) return "/";
   if (dirfd != nullptr && as_fd(dirfd->num) != AT_FDCWD) {
     if (const FdEntry* e = p->fds.find(as_fd(dirfd->num))) return e->name;
+    std::string link = read_link(proc_root + "/" + std::to_string(p->pid) + "/fd/" + std::to_string(as_fd(dirfd->num)));
+    if (!link.empty() && link[0] == '/') return link;
   }
   return p->cwd.empty() ? "/" : p->cwd;
 }
@@ -104,7 +108,8 @@ void EventBuilder::apply_fd_state(ProcEntry* p, Event& out) {
       fd.name_changed = true;
       if (name != nullptr) {
         fd.nameraw = name->str;
-        fd.name = join_path(at_base(p, named(out, "dirfd")), name->str);
+        const bool absolute = !name->str.empty() && name->str[0] == '/';
+        fd.name = join_path(absolute ? std::string("/") : at_base(p, named(out, "dirfd"), opts_.proc_root), name->str);
       }
       if (res >= 0) remember(res, flags != nullptr && (flags->num & O_CLOEXEC));
       break;

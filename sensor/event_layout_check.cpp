@@ -4,6 +4,7 @@
 
 #include "bpf/event_layout.h"
 #include "common/event_types.h"
+#include "common/open_filter.h"
 
 namespace peregrine::sensor {
 
@@ -35,10 +36,19 @@ static_assert(offsetof(pg_exec_info, flags) == 84);
 
 static_assert(sizeof(pg_recipe) == 32);
 static_assert(offsetof(pg_recipe, nparams) == 24);
-static_assert(sizeof(pg_counters) == 8 * (3 + PG_CAT_COUNT));
-static_assert(sizeof(pg_settings) == 8 + 4 * PG_MAX_IGNORED_TIDS);
+static_assert(sizeof(pg_counters) == 8 * (5 + PG_CAT_COUNT));
+static_assert(sizeof(pg_settings) == 16 + 4 * PG_MAX_IGNORED_TIDS);
+static_assert(offsetof(pg_settings, open_filter_active) == 8 + 4 * PG_MAX_IGNORED_TIDS);
+static_assert(sizeof(pg_path_key) == 4 + PG_PATH_KEY_BYTES);
+static_assert(kOpenFilterMaxTerms <= 8, "one bit per term in a __u8 mask");
+static_assert(kOpenFilterMaxJudged + 2 == PG_PATH_KEY_BYTES, "paths the kernel judges fit the key with their NUL");
 
-// The event types the sched_* hooks emit by number.
+// The event types the BPF side knows by number.
+static_assert(PG_TYPE_OPEN == static_cast<int>(EventType::kOpen));
+static_assert(PG_TYPE_OPENAT == static_cast<int>(EventType::kOpenat));
+static_assert(PG_TYPE_OPENAT2 == static_cast<int>(EventType::kOpenat2));
+static_assert(PG_TYPE_CREAT == static_cast<int>(EventType::kCreat));
+static_assert(PG_TYPE_CLOSE == static_cast<int>(EventType::kClose));
 static_assert(PG_TYPE_EXECVE == static_cast<int>(EventType::kExecve));
 static_assert(PG_TYPE_EXECVEAT == static_cast<int>(EventType::kExecveat));
 static_assert(PG_TYPE_CLONE == static_cast<int>(EventType::kClone));

@@ -73,6 +73,12 @@ void register_metrics(peregrine::metrics::Registry& reg, ps::Sensor& s, MeteredP
                       peregrine::transport::EventSender& sender) {
   reg.counter_callback("peregrine_sensor_events_total", "Events the kernel side tried to emit (drops included)", {},
                        [&s] { return s.probe().counters().events; });
+  const char* filtered_help = "Events the kernel left out on purpose (not drops): opens no loaded rule could match, "
+                              "closes of fds the sensor never learnt about";
+  reg.counter_callback("peregrine_sensor_filtered_total", filtered_help, {{"kind", "open"}},
+                       [&s] { return s.probe().counters().filtered; });
+  reg.counter_callback("peregrine_sensor_filtered_total", filtered_help, {{"kind", "close"}},
+                       [&s] { return s.probe().counters().filtered_close; });
   for (int c = 0; c < PG_CAT_COUNT; ++c) {
     std::string cat(ps::drop_category_name(c));
     reg.counter_callback("peregrine_sensor_drops_total", "Events dropped, by category", {{"category", cat}},
@@ -105,6 +111,8 @@ void register_metrics(peregrine::metrics::Registry& reg, ps::Sensor& s, MeteredP
                        [&s] { return s.stats().containers_fetched; });
   reg.counter_callback("peregrine_sensor_container_lookups_total", lookups_help, {{"result", "failed"}},
                        [&s] { return s.stats().containers_failed; });
+  reg.counter_callback("peregrine_sensor_container_lookups_total", lookups_help, {{"result", "retried"}},
+                       [&s] { return s.stats().containers_retried; });
   reg.counter_callback("peregrine_sensor_container_lookups_total", lookups_help, {{"result", "dropped"}},
                        [&s] { return s.stats().containers_dropped; });
   reg.gauge_callback("peregrine_sensor_queue_depth", "Batches waiting for the publisher thread", {},
@@ -159,9 +167,12 @@ int run(const std::string& config_path) {
   while (!shutdown.wait_for(std::chrono::milliseconds(100))) {
     if (auto msg = control.poll()) {
       auto types = to_types(msg->event_types);
-      if (auto r = s.select(types); !r) log->warn("cannot apply the engine's selection: {}", r.error().message);
-      else log->info("engine selection generation {}: {} event types", msg->generation,
-                     msg->event_types.empty() ? std::string("all") : std::to_string(types.size()));
+      if (auto r = s.select(types, msg->open_filter); !r)
+        log->warn("cannot apply the engine's selection: {}", r.error().message);
+      else
+        log->info("engine selection generation {}: {} event types; open filter: {}", msg->generation,
+                  msg->event_types.empty() ? std::string("all") : std::to_string(types.size()),
+                  peregrine::describe(msg->open_filter));
     }
   }
   log->info("shutting down");

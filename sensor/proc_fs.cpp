@@ -25,12 +25,6 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-std::string read_link(const std::string& path) {
-  char buf[4096];
-  ssize_t n = ::readlink(path.c_str(), buf, sizeof(buf));
-  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
-}
-
 template <typename T>
 T to_num(std::string_view s, int base = 10) {
   T v{};
@@ -244,6 +238,12 @@ Result<ProcEntry> read_proc_entry(const std::string& root, uint32_t pid, uint64_
   e.container_id = container_id_from_proc_cgroup(read_file(dir + "/cgroup"));
   read_fds(dir, sockets, e);
   return e;
+}
+
+std::string read_link(const std::string& path) {
+  char buf[4096];
+  ssize_t n = ::readlink(path.c_str(), buf, sizeof(buf));
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
 }
 
 size_t seed_proc_table(ProcTable& table, const std::string& root, uint64_t boot_epoch) {

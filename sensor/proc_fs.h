@@ -46,6 +46,9 @@ Result<ProcEntry> read_proc_entry(const std::string& proc_root, uint32_t pid, ui
                                   const std::unordered_map<uint64_t, SockInfo>* sockets, size_t max_fds);
 
 /// Walk <proc_root> and insert every process; returns how many were inserted.
+/// Target of a symlink ("" when it cannot be read).
+std::string read_link(const std::string& path);
+
 size_t seed_proc_table(ProcTable& table, const std::string& proc_root, uint64_t boot_epoch);
 
 }  // namespace peregrine::sensor

@@ -1,5 +1,7 @@
 #include "sensor/sensor.h"
 
+#include <algorithm>
+
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -54,7 +56,8 @@ Result<std::unique_ptr<Sensor>> Sensor::create(SensorOptions opts, EventSink& si
 
 Sensor::~Sensor() { stop(); }
 
-Result<void> Sensor::select(std::span<const EventType> types) {
+Result<void> Sensor::select(std::span<const EventType> types, const OpenFilter& open_filter) {
+  if (auto r = probe_->set_open_filter(open_filter); !r) return r;
   std::vector<EventType> fwd(types.begin(), types.end());
   if (fwd.empty()) fwd = supported_event_types();
   uint64_t m0 = 0, m1 = 0;
@@ -66,6 +69,9 @@ Result<void> Sensor::select(std::span<const EventType> types) {
   }
   for (auto t : supported_event_types())
     if (is_state_type(t)) wanted.push_back(t);
+  // close is traced for the fd table only unless a rule wants it: then only closes of known fds matter.
+  const bool close_selected = std::find(fwd.begin(), fwd.end(), EventType::kClose) != fwd.end();
+  if (auto r = probe_->set_close_filter(!close_selected); !r) return r;
   forward_mask_[0].store(m0);
   forward_mask_[1].store(m1);
   return probe_->set_wanted(wanted);
@@ -165,6 +171,7 @@ SensorStats Sensor::stats() const {
   if (containers_) {
     s.containers_fetched = containers_->fetched();
     s.containers_failed = containers_->failed();
+    s.containers_retried = containers_->retried();
     s.containers_dropped = containers_->queue_drops();
   }
   return s;

@@ -66,7 +66,8 @@ struct SensorStats {
   size_t seeded = 0;
   size_t containers_prefetched = 0;  // containers running at start whose metadata was queued then
   uint64_t containers_fetched = 0;   // container metadata lookups answered by the runtime
-  uint64_t containers_failed = 0;    // lookups that failed (negative-cached: not asked again)
+  uint64_t containers_failed = 0;    // lookup requests that failed (asked again after a backoff)
+  uint64_t containers_retried = 0;   // lookup requests queued again after a failure
   uint64_t containers_dropped = 0;   // lookups not queued (queue or cache full; retried on a later event)
 };
 
@@ -78,8 +79,9 @@ class Sensor {
   Sensor(const Sensor&) = delete;
   Sensor& operator=(const Sensor&) = delete;
 
-  /// Event types the engine wants (empty = all supported). The kernel also traces the state set.
-  Result<void> select(std::span<const EventType> types);
+  /// Event types the engine wants (empty = all supported), and the opens its rules could match (the in-kernel
+  /// open filter; pass_all = every open). The kernel also traces the state set.
+  Result<void> select(std::span<const EventType> types, const OpenFilter& open_filter = {});
   void start();
   void stop();
   SensorStats stats() const;

@@ -27,7 +27,12 @@ constexpr S kSockRes{PG_P_SOCK_RES_FD};
 constexpr S data(uint8_t i) { return S{PG_P_DATA, i}; }
 constexpr S cap(uint8_t which) { return S{PG_P_CAP, which}; }
 
-enum Flag : uint8_t { kPlain = 0, kOnlyFailure = PG_RF_ONLY_FAILURE, kToctou = PG_RF_TOCTOU };
+enum Flag : uint8_t {
+  kPlain = 0,
+  kOnlyFailure = PG_RF_ONLY_FAILURE,
+  kToctou = PG_RF_TOCTOU,
+  kNewFd = PG_RF_NEW_FD,  // user space remembers the fd it returns: the close filter must report its close
+};
 
 constexpr SyscallRow row(T t, int nr, pg_drop_category cat, bool state, uint8_t flags, std::initializer_list<S> slots) {
   SyscallRow r{t, nr, {}, state};
@@ -50,11 +55,11 @@ constexpr auto O = PG_CAT_OTHER;
 
 // Slot lists follow the EventSpec parameter order in common/event_types.cpp (checked by tests/sensor).
 const std::array kRows = {
-    row(T::kOpen, SYS_open, F, false, kToctou, {kRes, str(0), arg(1), arg(2), kNone, kNone}),
-    row(T::kOpenat, SYS_openat, F, false, kToctou, {kRes, arg(0), str(1), arg(2), arg(3), kNone, kNone}),
-    row(T::kOpenat2, SYS_openat2, F, false, kToctou,
+    row(T::kOpen, SYS_open, F, false, kToctou | kNewFd, {kRes, str(0), arg(1), arg(2), kNone, kNone}),
+    row(T::kOpenat, SYS_openat, F, false, kToctou | kNewFd, {kRes, arg(0), str(1), arg(2), arg(3), kNone, kNone}),
+    row(T::kOpenat2, SYS_openat2, F, false, kToctou | kNewFd,
         {kRes, arg(0), str(1), S{PG_P_USER_U64, 2}, kNone, kNone, kNone, kNone}),
-    row(T::kCreat, SYS_creat, F, false, kToctou, {kRes, str(0), arg(1), kNone, kNone}),
+    row(T::kCreat, SYS_creat, F, false, kToctou | kNewFd, {kRes, str(0), arg(1), kNone, kNone}),
     row(T::kExecve, SYS_execve, P, true, kOnlyFailure, {kRes, kNone, kNone, str(0)}),
     row(T::kExecveat, SYS_execveat, P, true, kOnlyFailure, {kRes, arg(0), str(1), arg(4), kNone, kNone, kNone}),
     row(T::kClone, SYS_clone, P, true, kOnlyFailure, {kRes, arg(0)}),
@@ -62,15 +67,15 @@ const std::array kRows = {
     row(T::kFork, SYS_fork, P, true, kOnlyFailure, {kRes}),
     row(T::kVfork, SYS_vfork, P, true, kOnlyFailure, {kRes}),
     row(T::kClose, SYS_close, C, true, kPlain, {kRes, arg(0)}),
-    row(T::kDup, SYS_dup, C, true, kPlain, {kRes, arg(0)}),
-    row(T::kDup2, SYS_dup2, C, true, kPlain, {kRes, arg(0), arg(1)}),
-    row(T::kDup3, SYS_dup3, C, true, kPlain, {kRes, arg(0), arg(1), arg(2)}),
-    row(T::kSocket, SYS_socket, N, true, kPlain, {kRes, arg(0), arg(1), arg(2)}),
+    row(T::kDup, SYS_dup, C, true, kNewFd, {kRes, arg(0)}),
+    row(T::kDup2, SYS_dup2, C, true, kNewFd, {kRes, arg(0), arg(1)}),
+    row(T::kDup3, SYS_dup3, C, true, kNewFd, {kRes, arg(0), arg(1), arg(2)}),
+    row(T::kSocket, SYS_socket, N, true, kNewFd, {kRes, arg(0), arg(1), arg(2)}),
     row(T::kBind, SYS_bind, N, true, kPlain, {kRes, S{PG_P_SOCKADDR, 1, 2}, arg(0)}),
     row(T::kConnect, SYS_connect, N, false, kPlain, {kRes, sock_fd(0, 1), arg(0)}),
     row(T::kListen, SYS_listen, N, false, kPlain, {kRes, arg(0), arg(1)}),
-    row(T::kAccept, SYS_accept, N, false, kPlain, {kRes, kSockRes, kNone}),
-    row(T::kAccept4, SYS_accept4, N, false, kPlain, {kRes, kSockRes, kNone, arg(3)}),
+    row(T::kAccept, SYS_accept, N, false, kNewFd, {kRes, kSockRes, kNone}),
+    row(T::kAccept4, SYS_accept4, N, false, kNewFd, {kRes, kSockRes, kNone, arg(3)}),
     row(T::kGetsockopt, SYS_getsockopt, N, true, kPlain, {kRes, arg(0), arg(1), arg(2)}),
     row(T::kSendto, SYS_sendto, N, false, kPlain, {kRes, data(1), arg(0), arg(2), sock_fd(0, 4)}),
     row(T::kSendmsg, SYS_sendmsg, N, false, kPlain, {kRes, kNone, arg(0), kNone, sock_fd(0, 0)}),
@@ -109,7 +114,7 @@ const std::array kRows = {
     row(T::kChroot, SYS_chroot, P, true, kPlain, {kRes, str(0)}),
     row(T::kPrctl, SYS_prctl, P, true, kPlain, {kRes, arg(0), S{PG_P_PRCTL_STR, 1}, arg(1)}),
     row(T::kCapset, SYS_capset, P, true, kPlain, {kRes, cap(0), cap(1), cap(2)}),
-    row(T::kMemfdCreate, SYS_memfd_create, F, true, kPlain, {kRes, str(0), arg(1)}),
+    row(T::kMemfdCreate, SYS_memfd_create, F, true, kNewFd, {kRes, str(0), arg(1)}),
 };
 
 }  // namespace

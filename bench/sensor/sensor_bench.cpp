@@ -1,13 +1,15 @@
 // Sensor overhead and throughput benchmark (root only).
 //
-//   sensor_bench [--mode full|kernel|kernel-noenter|user] [--rounds 5] [--open-iters 200000] [--exec-iters 300]
-//                [--rate-seconds 2] [--ring-mib 8]
+//   sensor_bench [--mode full|kernel|kernel-noenter|floor|floor-noenter|user] [--rounds 5] [--open-iters 200000]
+//                [--exec-iters 300] [--rate-seconds 2] [--ring-mib 8] [--rules FILE]
 //
 // (a) Slowdown: an open/close loop and a fork+exec loop are timed without the sensor and with it attached,
 //     alternating off/on for --rounds rounds in the same run; the report gives the median of each and the ratio.
 //     "Attached" means the full user-space path: BPF hooks, event building and wire batching (the batches are
 //     discarded instead of sent, so the engine is not part of the measurement).
 //     `user` (no root needed) measures the consumer's cost per event: EventBuilder and wire encoding.
+//     `floor` / `floor-noenter` attach the hooks with nothing selected: the cost of being attached at all.
+//     --rules FILE configures `full` as the engine would for those rules (event types and the open filter).
 // (b) Zero-drop rate: paced open/close generators at doubling target rates; each step runs --rate-seconds and
 //     reads the kernel counters. The highest step with zero drops (kernel and user-space queue) is reported.
 #include <fcntl.h>
@@ -26,6 +28,8 @@
 #include <CLI/CLI.hpp>
 
 #include "common/codec.h"
+#include "engine/filter/evttypes.h"
+#include "engine/rules/rule_engine.h"
 #include "sensor/publisher.h"
 #include "sensor/sensor.h"
 #include "sensor/syscall_table.h"
@@ -39,6 +43,29 @@ struct Attached {
   std::unique_ptr<ps::BatchPublisher> publisher;
   std::unique_ptr<ps::Sensor> sensor;
 };
+
+// --rules: what the engine would ask of the sensor for these rules (event types and the open filter).
+struct RulesSelection {
+  bool active = false;
+  std::vector<peregrine::EventType> types;
+  peregrine::OpenFilter open_filter;
+};
+RulesSelection g_rules;
+
+void load_rules_selection(const std::string& file) {
+  peregrine::engine::RuleEngine eng;
+  auto res = eng.load_files({file});
+  if (!res.successful()) {
+    std::fprintf(stderr, "sensor_bench: cannot load %s\n", file.c_str());
+    std::exit(1);
+  }
+  for (const auto& n : peregrine::engine::names(eng.needed_event_types()))
+    if (auto t = peregrine::event_type_from_name(n); t && ps::syscall_row(*t)) g_rules.types.push_back(*t);
+  g_rules.open_filter = eng.open_filter();
+  g_rules.active = true;
+  std::printf("rules %s: %zu event types, open filter: %s\n", file.c_str(), g_rules.types.size(),
+              peregrine::describe(g_rules.open_filter).c_str());
+}
 
 Attached attach(uint32_t ring_mib, size_t queue_capacity = 1024) {
   Attached a;
@@ -54,6 +81,7 @@ Attached attach(uint32_t ring_mib, size_t queue_capacity = 1024) {
     std::exit(1);
   }
   a.sensor = std::move(s).value();
+  if (g_rules.active) (void)a.sensor->select(g_rules.types, g_rules.open_filter);
   a.sensor->start();
   return a;
 }
@@ -102,7 +130,7 @@ struct KernelOnly {
   std::thread thread;
 };
 
-std::unique_ptr<KernelOnly> attach_kernel_only(uint32_t ring_mib, bool enter_hook) {
+std::unique_ptr<KernelOnly> attach_kernel_only(uint32_t ring_mib, bool enter_hook, bool want_nothing = false) {
   auto k = std::make_unique<KernelOnly>();
   ps::ProbeOptions o;
   o.ring_buffer_mib = ring_mib;
@@ -114,7 +142,10 @@ std::unique_ptr<KernelOnly> attach_kernel_only(uint32_t ring_mib, bool enter_hoo
     std::exit(1);
   }
   k->probe = std::move(p).value();
-  (void)k->probe->set_wanted(ps::supported_event_types());
+  if (want_nothing)
+    (void)k->probe->set_wanted({});
+  else
+    (void)k->probe->set_wanted(ps::supported_event_types());
   k->thread = std::thread([raw] {
     (void)raw->probe->ignore_tid(static_cast<uint32_t>(::gettid()));
     while (!raw->stop) (void)raw->probe->poll(1);
@@ -129,23 +160,26 @@ void slowdown(const char* name, int rounds, uint32_t ring_mib, const std::functi
   for (int r = 0; r < rounds; ++r) {
     off.push_back(work());
     ps::KernelCounters before, after;
+    uint64_t filtered = 0;
     if (mode == "full") {
       auto a = attach(ring_mib);
       before = a.sensor->probe().counters();
       on.push_back(work());
       after = a.sensor->probe().counters();
+      filtered = after.filtered - before.filtered;
       detach(a);
     } else {
-      auto k = attach_kernel_only(ring_mib, mode == "kernel");
+      auto k = attach_kernel_only(ring_mib, mode == "kernel" || mode == "floor", mode == "floor" || mode == "floor-noenter");
       before = k->probe->counters();
       on.push_back(work());
       after = k->probe->counters();
       k->stop = true;
       k->thread.join();
     }
-    std::printf("  round %d %-10s off %.3fs  on %.3fs  (kernel events %llu, drops %llu)\n", r + 1, name, off.back(),
-                on.back(), static_cast<unsigned long long>(after.events - before.events),
-                static_cast<unsigned long long>(after.drops() - before.drops()));
+    std::printf("  round %d %-10s off %.3fs  on %.3fs  (kernel events %llu, drops %llu, opens filtered %llu)\n", r + 1,
+                name, off.back(), on.back(), static_cast<unsigned long long>(after.events - before.events),
+                static_cast<unsigned long long>(after.drops() - before.drops()),
+                static_cast<unsigned long long>(filtered));
   }
   double moff = median(off), mon = median(on);
   double boff = *std::min_element(off.begin(), off.end()), bon = *std::min_element(on.begin(), on.end());
@@ -270,15 +304,17 @@ int main(int argc, char** argv) {
   int rounds = 5, open_iters = 200000, exec_iters = 300;
   double rate_seconds = 2, max_rate = 3.2e6;
   uint32_t ring_mib = 8;
-  std::string mode = "full";
-  app.add_option("--mode", mode, "full (sensor library) | kernel (BPF + counting consumer) | kernel-noenter")
-      ->check(CLI::IsMember({"full", "kernel", "kernel-noenter", "user"}));
+  std::string mode = "full", rules;
+  app.add_option("--mode", mode, "full (sensor library) | kernel (BPF + counting consumer) | kernel-noenter | floor (hooks attached, nothing wanted)")
+      ->check(CLI::IsMember({"full", "kernel", "kernel-noenter", "floor", "floor-noenter", "user"}));
   app.add_option("--rounds", rounds, "alternating off/on rounds");
   app.add_option("--open-iters", open_iters, "open+close pairs per round");
   app.add_option("--exec-iters", exec_iters, "fork+exec per round");
   app.add_option("--rate-seconds", rate_seconds, "seconds per rate step");
   app.add_option("--max-rate", max_rate, "highest target rate (events/s)");
   app.add_option("--ring-mib", ring_mib, "ring buffer size");
+  app.add_option("--rules", rules, "full mode: select event types and the open filter as the engine would for this "
+                                   "rules file (default: every supported type, no open filter)");
   CLI11_PARSE(app, argc, argv);
   if (mode == "user") {
     user_space_cost(open_iters * 5);
@@ -288,6 +324,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "sensor_bench: needs root to load BPF programs\n");
     return 1;
   }
+  if (!rules.empty()) load_rules_selection(rules);
   const char* bin = std::filesystem::exists("/usr/bin/true") ? "/usr/bin/true" : "/bin/true";
   std::printf("cpus %u, rounds %d\n", std::thread::hardware_concurrency(), rounds);
   slowdown("open+close", rounds, ring_mib, [&] { return open_loop(open_iters); }, open_iters, mode);

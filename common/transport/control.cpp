@@ -16,11 +16,37 @@ std::atomic<uint64_t> g_monitor_seq{0};
 
 void to_json(nlohmann::json& j, const ControlMessage& m) {
   j = nlohmann::json{{"version", kControlVersion}, {"generation", m.generation}, {"event_types", m.event_types}};
+  if (!m.open_filter.pass_all) {  // absent = every open
+    auto terms = nlohmann::json::array();
+    for (const auto& t : m.open_filter.terms) {
+      nlohmann::json o{{"write_only", t.write_only}};
+      if (!t.any_path) {
+        o["prefixes"] = t.prefixes;
+        o["exact"] = t.exact;
+      }
+      terms.push_back(std::move(o));
+    }
+    j["open_filter"] = nlohmann::json{{"terms", std::move(terms)}};
+  }
 }
 
 void from_json(const nlohmann::json& j, ControlMessage& m) {
   j.at("generation").get_to(m.generation);
   j.at("event_types").get_to(m.event_types);
+  m.open_filter = OpenFilter{};
+  auto f = j.find("open_filter");
+  if (f == j.end() || f->is_null()) return;
+  m.open_filter.pass_all = false;
+  for (const auto& o : f->at("terms")) {
+    OpenFilterTerm t;
+    o.at("write_only").get_to(t.write_only);
+    t.any_path = !o.contains("prefixes") && !o.contains("exact");
+    if (!t.any_path) {
+      o.at("prefixes").get_to(t.prefixes);
+      o.at("exact").get_to(t.exact);
+    }
+    m.open_filter.terms.push_back(std::move(t));
+  }
 }
 
 std::string encode_control(const ControlMessage& m) { return nlohmann::json(m).dump(); }
@@ -33,7 +59,9 @@ Result<ControlMessage> decode_control(std::string_view text) {
     return make_error("unsupported control message version");
   }
   try {
-    return j.get<ControlMessage>();
+    auto m = j.get<ControlMessage>();
+    if (auto ok = validate_open_filter(m.open_filter); !ok) return make_error("invalid control message: " + ok.error().message);
+    return m;
   } catch (const nlohmann::json::exception& e) {
     return make_error(std::string("invalid control message: ") + e.what());
   }
@@ -61,10 +89,11 @@ ControlPublisher::~ControlPublisher() {
   zmq_socket_monitor(sock_.handle(), nullptr, 0);
 }
 
-void ControlPublisher::publish(std::vector<std::string> event_types) {
+void ControlPublisher::publish(std::vector<std::string> event_types, OpenFilter open_filter) {
   {
     std::lock_guard lock(mu_);
     current_.event_types = std::move(event_types);
+    current_.open_filter = std::move(open_filter);
     current_.generation++;
     dirty_ = true;
   }

@@ -1,4 +1,5 @@
-// The control link (engine → sensor): which event types the loaded rules need.
+// The control link (engine → sensor): which event types the loaded rules need, and which opens they could
+// match at all (the in-kernel open filter, common/open_filter.h).
 //
 // The selection is idempotent state, not a stream: the engine's publisher re-sends the current selection
 // periodically and whenever its socket (re)connects, so a restarted sensor learns it without asking. Both
@@ -17,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
+#include "common/open_filter.h"
 #include "common/result.h"
 #include "common/transport/socket.h"
 
@@ -25,13 +27,14 @@ namespace peregrine::transport {
 struct ControlMessage {
   std::vector<std::string> event_types;  // empty = all event types
   uint64_t generation = 0;               // bumped by every publish() of one engine run
+  OpenFilter open_filter;                // JSON "open_filter": absent or null = pass everything
   bool operator==(const ControlMessage&) const = default;
 };
 
 void to_json(nlohmann::json& j, const ControlMessage& m);
 void from_json(const nlohmann::json& j, ControlMessage& m);
 std::string encode_control(const ControlMessage& m);
-/// Rejects other versions, missing fields and non-string types.
+/// Rejects other versions, missing fields, non-string types and open filters over the kernel's limits.
 Result<ControlMessage> decode_control(std::string_view text);
 
 struct ControlOptions {
@@ -47,7 +50,7 @@ class ControlPublisher {
   ControlPublisher& operator=(const ControlPublisher&) = delete;
 
   /// Sets the selection (bumping the generation) and sends it as soon as possible. Thread-safe.
-  void publish(std::vector<std::string> event_types);
+  void publish(std::vector<std::string> event_types, OpenFilter open_filter = {});
   /// The current selection (generation 0 = nothing published yet).
   ControlMessage current() const;
   uint64_t sent() const { return sent_.load(std::memory_order_relaxed); }

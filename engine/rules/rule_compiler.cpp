@@ -1,5 +1,7 @@
 #include "engine/rules/rule_compiler.h"
 
+#include "engine/filter/open_prefilter.h"
+
 #include <map>
 
 #include "engine/filter/macros.h"
@@ -279,6 +281,7 @@ class RuleCompiler {
     } else {
       static const EventTypeSet kSyscalls = syscall_types();
       c->evttypes = event_types(*ast) & kSyscalls;
+      c->open_filter = open_prefilter(*ast);
       // Falco warns above 100 of its ~380 event codes; our table has ~60 types, so "more than half of them"
       // keeps the intent: unrestricted rules and `evt.type != x` style rules warn, real sets never do.
       if (c->evttypes.count() > kSyscalls.count() / 2 && rule.warn_evttypes) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/alert.h"
+#include "common/open_filter.h"
 #include "engine/fields/registry.h"
 #include "engine/filter/compiler.h"
 #include "engine/filter/evttypes.h"
@@ -37,6 +38,7 @@ struct CompiledRule {
   std::unique_ptr<Filter> filter;
   OutputFormat output;
   EventTypeSet evttypes;              // event types the rule can match
+  OpenFilter open_filter{false, {}};  // opens the rule can match (none for k8s_audit rules)
   size_t index = 0;                   // definition order
   std::vector<std::shared_ptr<const CompiledAppend>> appends;  // engine append_output entries that match
 };

@@ -208,6 +208,17 @@ EventTypeSet RuleEngine::needed_event_types() const {
   return s;
 }
 
+OpenFilter RuleEngine::open_filter() const {
+  OpenFilter f{false, {}};
+  for (size_t i = 0; i < rules_.size(); ++i) {
+    if (enabled_[i] == 0) continue;
+    f.terms.insert(f.terms.end(), rules_[i]->open_filter.terms.begin(), rules_[i]->open_filter.terms.end());
+    if (rules_[i]->open_filter.pass_all) f.pass_all = true;
+  }
+  normalize_open_filter(f);
+  return f;
+}
+
 void RuleEngine::process(const Event& evt, std::vector<Alert>& out) {
   ++events_processed_;
   const auto t = static_cast<size_t>(evt.type);

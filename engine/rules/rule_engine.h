@@ -68,6 +68,8 @@ class RuleEngine {
 
   /// Union of the event-type sets of enabled rules (what the sensor must capture).
   EventTypeSet needed_event_types() const;
+  /// Union of the open filters of enabled rules: the opens some enabled rule could match.
+  OpenFilter open_filter() const;
 
   /// All compiled rules (enabled or not), in definition order.
   const std::vector<std::unique_ptr<CompiledRule>>& rules() const { return rules_; }

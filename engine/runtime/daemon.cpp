@@ -115,8 +115,9 @@ static int run_daemon_checked(const std::string& config_path) {
 
   transport::ControlPublisher control(ctx, ec.control_endpoint);
   auto wanted = names(rules.needed_event_types());
-  control.publish(wanted);
-  log->info("asked the sensor for {} event types", wanted.size());
+  auto open_filter = rules.open_filter();
+  log->info("asked the sensor for {} event types; open filter: {}", wanted.size(), describe(open_filter));
+  control.publish(wanted, std::move(open_filter));
 
   Pipeline pipeline(
       rules,

@@ -58,7 +58,7 @@ int free_low_port() {
 }  // namespace
 
 TEST_CASE("control: JSON round trip and validation") {
-  ControlMessage m{{"execve", "openat"}, 42};
+  ControlMessage m{{"execve", "openat"}, 42, {}};
   std::string wire = encode_control(m);
   CHECK(wire == R"({"event_types":["execve","openat"],"generation":42,"version":1})");
   auto back = decode_control(wire);
@@ -140,7 +140,7 @@ TEST_CASE("control: invalid messages are counted and ignored") {
     (void)listener.poll(1ms);
     return listener.invalid() == 1;
   }));
-  std::string good = encode_control(ControlMessage{{"execve"}, 9});
+  std::string good = encode_control(ControlMessage{{"execve"}, 9, {}});
   raw.send(zmq::buffer(good), zmq::send_flags::none);
   auto m = listener.poll(10s);
   REQUIRE(m.has_value());

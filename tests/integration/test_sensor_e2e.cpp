@@ -187,6 +187,13 @@ void run_scenario(const std::string& rules_file, bool upstream) {
   INFO("sensor stderr: " << sensor.stderr_text());
   INFO("engine stderr: " << engine.stderr_text());
   REQUIRE(flowing);
+  // Every action below runs with the engine's in-kernel open filter applied: wait until it drops an open that
+  // no rule wants (this test's own reads of /etc/hostname), so the wanted opens are shown to survive it.
+  bool open_filter_active = wait_until([&] {
+    if (std::FILE* f = std::fopen("/etc/hostname", "r")) std::fclose(f);
+    return metric_value(http_get(ports.sensor, "/metrics"), "peregrine_sensor_filtered_total{kind=\"open\"}") > 0;
+  }, 60s);
+  REQUIRE_MESSAGE(open_filter_active, "the sensor never applied the engine's open filter");
 
   TempDir work;
   const std::string tag = std::to_string(getpid()) + (upstream ? "-up" : "-pg");

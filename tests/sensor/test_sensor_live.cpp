@@ -25,96 +25,13 @@
 #include <thread>
 
 #include "sensor/sensor.h"
+#include "tests/sensor/live_fixture.h"
 
 using namespace peregrine;
 using namespace peregrine::sensor;
 using namespace std::chrono_literals;
 
-namespace {
-
-bool can_run() {
-  if (::geteuid() != 0) {
-    MESSAGE("skipped: loading BPF programs needs root");
-    return false;
-  }
-  if (!std::filesystem::exists("/sys/kernel/btf/vmlinux")) {
-    MESSAGE("skipped: no kernel BTF at /sys/kernel/btf/vmlinux");
-    return false;
-  }
-  return true;
-}
-
-// Keeps events of this process and its descendants; waits on conditions with a deadline.
-class Collector : public EventSink {
- public:
-  void on_event(const Event& ev) override {
-    const uint32_t self = static_cast<uint32_t>(::getpid());
-    bool mine = ev.proc.pid == self || ev.proc.ppid == self;
-    for (const auto& a : ev.proc.ancestors) mine = mine || a.pid == self;
-    if (!mine) return;
-    std::lock_guard lk(mu_);
-    events_.push_back(ev);
-    cv_.notify_all();
-  }
-  /// The first kept event matching `pred`, waiting up to `timeout`.
-  std::optional<Event> wait_for(const std::function<bool(const Event&)>& pred, std::chrono::seconds timeout = 10s) {
-    std::unique_lock lk(mu_);
-    std::optional<Event> found;
-    cv_.wait_for(lk, timeout, [&] {
-      for (const auto& e : events_)
-        if (pred(e)) {
-          found = e;
-          return true;
-        }
-      return false;
-    });
-    return found;
-  }
-  size_t count(const std::function<bool(const Event&)>& pred) {
-    std::lock_guard lk(mu_);
-    return static_cast<size_t>(std::count_if(events_.begin(), events_.end(), pred));
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<Event> events_;
-};
-
-struct Live {
-  Collector sink;
-  std::unique_ptr<Sensor> sensor;
-  Live() {
-    SensorOptions o;
-    o.docker_socket.clear();
-    o.probe.ring_buffer_mib = 16;
-    auto s = Sensor::create(o, sink);
-    REQUIRE_MESSAGE(s.ok(), (s.ok() ? std::string() : s.error().message));
-    sensor = std::move(s).value();
-    sensor->start();
-  }
-  ~Live() { sensor->stop(); }
-};
-
-std::string self_exe() { return std::filesystem::read_symlink("/proc/self/exe").string(); }
-std::string self_comm() {
-  std::ifstream in("/proc/self/comm");
-  std::string c;
-  std::getline(in, c);
-  return c;
-}
-uint32_t self_pid() { return static_cast<uint32_t>(::getpid()); }
-
-// Forks a child that runs `fn` and exits with its result; returns the child's pid (already reaped).
-pid_t run_child(const std::function<int()>& fn) {
-  pid_t c = ::fork();
-  if (c == 0) _exit(fn());
-  int status = 0;
-  ::waitpid(c, &status, 0);
-  return c;
-}
-
-}  // namespace
+using namespace peregrine::sensor::testing;
 
 TEST_CASE("open of /etc/shadow: openat event with fd path process and user context") {
   if (!can_run()) return;
