@@ -29,6 +29,7 @@ ps::SensorOptions sensor_options(const peregrine::config::SensorConfig& c) {
   o.probe.ring_buffer_mib = static_cast<uint32_t>(c.ring_buffer_mib);
   o.probe.ignore_tgid = static_cast<uint32_t>(::getpid());
   o.probe.capture_buffers = c.capture_buffers;
+  o.probe.enter_hook = c.toctou_paths;
   o.builder.max_ancestors = static_cast<size_t>(c.max_ancestors);
   o.proc_table_max = static_cast<size_t>(c.proc_table_max);
   o.fd_table_max_per_proc = static_cast<size_t>(c.fd_table_max_per_proc);

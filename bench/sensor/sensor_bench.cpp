@@ -1,7 +1,7 @@
 // Sensor overhead and throughput benchmark (root only).
 //
 //   sensor_bench [--mode full|kernel|kernel-noenter|floor|floor-noenter|user] [--rounds 5] [--open-iters 200000]
-//                [--exec-iters 300] [--rate-seconds 2] [--ring-mib 8] [--rules FILE]
+//                [--exec-iters 300] [--rate-seconds 2] [--ring-mib 8] [--rules FILE] [--tree DIR]
 //
 // (a) Slowdown: an open/close loop and a fork+exec loop are timed without the sensor and with it attached,
 //     alternating off/on for --rounds rounds in the same run; the report gives the median of each and the ratio.
@@ -10,6 +10,7 @@
 //     `user` (no root needed) measures the consumer's cost per event: EventBuilder and wire encoding.
 //     `floor` / `floor-noenter` attach the hooks with nothing selected: the cost of being attached at all.
 //     --rules FILE configures `full` as the engine would for those rules (event types and the open filter).
+//     --tree DIR adds a realistic open-heavy workload: open, read to the end and close every file under DIR.
 // (b) Zero-drop rate: paced open/close generators at doubling target rates; each step runs --rate-seconds and
 //     reads the kernel counters. The highest step with zero drops (kernel and user-space queue) is reported.
 #include <fcntl.h>
@@ -51,6 +52,7 @@ struct RulesSelection {
   peregrine::OpenFilter open_filter;
 };
 RulesSelection g_rules;
+bool g_enter_hook = true;
 
 void load_rules_selection(const std::string& file) {
   peregrine::engine::RuleEngine eng;
@@ -74,6 +76,7 @@ Attached attach(uint32_t ring_mib, size_t queue_capacity = 1024) {
   ps::SensorOptions o;
   o.docker_socket.clear();
   o.probe.ring_buffer_mib = ring_mib;
+  o.probe.enter_hook = g_enter_hook;
   o.poll_timeout_ms = 1;
   auto s = ps::Sensor::create(o, *a.publisher);
   if (!s) {
@@ -102,6 +105,32 @@ double open_loop(int iters) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
+// A realistic open-heavy workload: read whole files of a source tree (headers), like a compiler or a scanner.
+std::vector<std::string> tree_files(const std::string& root, size_t max_files) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator() && out.size() < max_files; it.increment(ec)) {
+    if (it->is_regular_file(ec)) out.push_back(it->path().string());
+  }
+  return out;
+}
+
+double read_tree_loop(const std::vector<std::string>& files, int passes) {
+  static char buf[65536];
+  auto t0 = Clock::now();
+  for (int p = 0; p < passes; ++p) {
+    for (const auto& f : files) {
+      int fd = ::open(f.c_str(), O_RDONLY);
+      if (fd < 0) continue;
+      while (::read(fd, buf, sizeof(buf)) > 0) {
+      }
+      ::close(fd);
+    }
+  }
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
 double exec_loop(int iters, const char* bin) {
   auto t0 = Clock::now();
   for (int i = 0; i < iters; ++i) {
@@ -116,6 +145,55 @@ double exec_loop(int iters, const char* bin) {
   }
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
+
+// Runs the timed workloads in a separate process, forked before any sensor exists: a real workload does not
+// share the sensor's address space (the ring buffer's mappings would make every fork() of the bench itself
+// copy their page tables, which is not a cost the sensor puts on other processes).
+class Worker {
+ public:
+  explicit Worker(std::function<double(int)> run) {
+    int to_child[2], to_parent[2];
+    if (::pipe(to_child) != 0 || ::pipe(to_parent) != 0) std::exit(1);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::close(to_child[1]);
+      ::close(to_parent[0]);
+      int cmd = 0;
+      while (::read(to_child[0], &cmd, sizeof(cmd)) == sizeof(cmd) && cmd >= 0) {
+        double t = run(cmd);
+        if (::write(to_parent[1], &t, sizeof(t)) != sizeof(t)) break;
+      }
+      _exit(0);
+    }
+    ::close(to_child[0]);
+    ::close(to_parent[1]);
+    cmd_fd_ = to_child[1];
+    result_fd_ = to_parent[0];
+  }
+  ~Worker() {
+    int quit = -1;
+    (void)!::write(cmd_fd_, &quit, sizeof(quit));
+    ::close(cmd_fd_);
+    ::close(result_fd_);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  double run(int workload) {
+    double t = -1;
+    if (::write(cmd_fd_, &workload, sizeof(workload)) != sizeof(workload) ||
+        ::read(result_fd_, &t, sizeof(t)) != sizeof(t)) {
+      std::fprintf(stderr, "sensor_bench: the worker process died\n");
+      std::exit(1);
+    }
+    return t;
+  }
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+  int cmd_fd_ = -1, result_fd_ = -1;
+};
+
+enum Workload { kOpenClose = 0, kForkExec = 1, kReadTree = 2 };
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -304,7 +382,8 @@ int main(int argc, char** argv) {
   int rounds = 5, open_iters = 200000, exec_iters = 300;
   double rate_seconds = 2, max_rate = 3.2e6;
   uint32_t ring_mib = 8;
-  std::string mode = "full", rules;
+  std::string mode = "full", rules, tree;
+  int tree_passes = 3;
   app.add_option("--mode", mode, "full (sensor library) | kernel (BPF + counting consumer) | kernel-noenter | floor (hooks attached, nothing wanted)")
       ->check(CLI::IsMember({"full", "kernel", "kernel-noenter", "floor", "floor-noenter", "user"}));
   app.add_option("--rounds", rounds, "alternating off/on rounds");
@@ -313,6 +392,9 @@ int main(int argc, char** argv) {
   app.add_option("--rate-seconds", rate_seconds, "seconds per rate step");
   app.add_option("--max-rate", max_rate, "highest target rate (events/s)");
   app.add_option("--ring-mib", ring_mib, "ring buffer size");
+  app.add_flag("--no-enter", [](int64_t) { g_enter_hook = false; }, "full mode: without the sys_enter hook (toctou_paths: false)");
+  app.add_option("--tree", tree, "also time open+read+close of every file under this directory (up to 4000)");
+  app.add_option("--tree-passes", tree_passes, "passes over --tree per round");
   app.add_option("--rules", rules, "full mode: select event types and the open filter as the engine would for this "
                                    "rules file (default: every supported type, no open filter)");
   CLI11_PARSE(app, argc, argv);
@@ -327,8 +409,20 @@ int main(int argc, char** argv) {
   if (!rules.empty()) load_rules_selection(rules);
   const char* bin = std::filesystem::exists("/usr/bin/true") ? "/usr/bin/true" : "/bin/true";
   std::printf("cpus %u, rounds %d\n", std::thread::hardware_concurrency(), rounds);
-  slowdown("open+close", rounds, ring_mib, [&] { return open_loop(open_iters); }, open_iters, mode);
-  slowdown("fork+exec", rounds, ring_mib, [&] { return exec_loop(exec_iters, bin); }, exec_iters, mode);
+  const auto files = tree.empty() ? std::vector<std::string>{} : tree_files(tree, 4000);
+  Worker worker([&](int w) {
+    if (w == kOpenClose) return open_loop(open_iters);
+    if (w == kForkExec) return exec_loop(exec_iters, bin);
+    return read_tree_loop(files, tree_passes);
+  });
+  std::printf("workloads run in process %d\n", static_cast<int>(worker.pid()));
+  slowdown("open+close", rounds, ring_mib, [&] { return worker.run(kOpenClose); }, open_iters, mode);
+  slowdown("fork+exec", rounds, ring_mib, [&] { return worker.run(kForkExec); }, exec_iters, mode);
+  if (!files.empty()) {
+    std::printf("read-tree: %zu files under %s, %d passes per round\n", files.size(), tree.c_str(), tree_passes);
+    slowdown("read-tree", rounds, ring_mib, [&] { return worker.run(kReadTree); },
+             static_cast<int>(files.size()) * tree_passes, mode);
+  }
   zero_drop_rate(ring_mib, rate_seconds, max_rate);
   return 0;
 }

@@ -63,6 +63,7 @@ SensorConfig read_sensor(NodeReader r) {
   c.drop_alert_ratio = r.number("drop_alert_ratio", c.drop_alert_ratio, 0.0, 1.0);
   c.drop_stats_interval_s = r.integer("drop_stats_interval_s", c.drop_stats_interval_s, 1, 86400);
   c.capture_buffers = r.boolean("capture_buffers", c.capture_buffers);
+  c.toctou_paths = r.boolean("toctou_paths", c.toctou_paths);
   r.finish();
   return c;
 }

@@ -51,6 +51,7 @@ struct SensorConfig {
   double drop_alert_ratio = 0.1;         // drop_alert_ratio: emit a drop alert when drops/events exceeds this
   int64_t drop_stats_interval_s = 10;    // drop_stats_interval_s: window for the drop ratio and drop logging
   bool capture_buffers = false;          // capture_buffers: copy read/write payloads into events (evt.buffer)
+  bool toctou_paths = true;              // toctou_paths: copy open* paths at syscall entry (sys_enter hook)
 };
 
 struct RuleSelector {
