@@ -93,6 +93,7 @@ struct pg_settings {
 	__u8 open_terms_any_path;  /* terms without a path constraint */
 	__u8 close_filter_active;  /* 1 = report only closes of fds user space knows (bpf/fd_bits.bpf.h) */
 	__u8 pad[3];
+	__u32 cpus_per_ring;       /* ring of a CPU = cpu / cpus_per_ring in `pg_rings`; 0 = ring 0 for all */
 };
 
 /* Key of the open filter's path trie (LPM_TRIE `pg_open_paths`): prefixlen in bits, then the path. A prefix

@@ -29,31 +29,49 @@ struct {
 	__type(value, struct pg_path_key);
 } pg_path_scratch SEC(".maps") __weak;
 
+struct pg_canon_ctx {
+	const __u8 *path;
+	__u32 len;
+	__u32 comp;  /* bytes in the current component */
+	__u32 dots;  /* '.' bytes in it */
+	int bad;
+};
+
+static long pg__canon_step(__u64 i, void *arg)
+{
+	struct pg_canon_ctx *c = arg;
+	__u64 j = i + 1;  /* index 0 is the leading '/' */
+	if (j >= c->len || j >= PG_PATH_KEY_BYTES)
+		return 1;
+	__u8 ch = c->path[j & (PG_PATH_KEY_BYTES - 1)];
+	if (ch == '/') {
+		if (c->comp == 0 || (c->comp == c->dots && c->dots <= 2)) {
+			c->bad = 1;
+			return 1;
+		}
+		c->comp = 0;
+		c->dots = 0;
+	} else {
+		c->comp++;
+		if (ch == '.')
+			c->dots++;
+	}
+	return 0;
+}
+
 /* Absolute, no empty / "." / ".." component, no trailing '/': then the raw path is the normalised fd.name.
- * A plain bounded loop: it runs inside a global function (verified on its own), and comp/dots never index
- * memory, so the verifier prunes the iterations instead of exploring every path. */
+ * bpf_loop keeps the verifier's work to one pass over the step, whatever the path length. */
 static __always_inline int pg__path_canonical(const __u8 *p, __u32 len)
 {
 	if (len == 0 || p[0] != '/')
 		return 0;
-	__u32 comp = 0, dots = 0;
-	for (__u32 i = 1; i < PG_PATH_KEY_BYTES; i++) {
-		if (i >= len)
-			break;
-		__u8 ch = p[i];
-		if (ch == '/') {
-			if (comp == 0 || (comp == dots && dots <= 2))
-				return 0;
-			comp = 0;
-			dots = 0;
-		} else {
-			comp++;
-			dots += ch == '.';
-		}
-	}
-	if (len > 1 && comp == 0)
+	struct pg_canon_ctx c = {.path = p, .len = len};
+	bpf_loop(len - 1, pg__canon_step, &c, 0);
+	if (c.bad)
 		return 0;
-	return !(comp > 0 && comp == dots && dots <= 2);
+	if (len > 1 && c.comp == 0)
+		return 0;
+	return !(c.comp > 0 && c.comp == c.dots && c.dots <= 2);
 }
 
 /* 1 = report this open, 0 = no rule could match it. `stash_path` is the entry-time copy of the path when there

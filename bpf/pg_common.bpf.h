@@ -30,11 +30,20 @@
 #define PG_NR_EXECVEAT 322
 #define PG_NR_CLONE3 435
 
-/* Ring buffer; user space sets max_entries from the config (MiB) before load. */
-struct {
+/* Ring buffers: one per group of `cpus_per_ring` CPUs (config cpus_per_buffer; 0 = one ring for all). User
+ * space sets the number of rings and creates each ring (ring_buffer_mib) before filling this map; the inner
+ * definition is the template the kernel checks them against. */
+struct pg_ring {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 8 * 1024 * 1024);
-} pg_events SEC(".maps") __weak;
+	__uint(max_entries, 4096);  /* template only: the kernel does not compare sizes of inner maps */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct pg_ring);
+} pg_rings SEC(".maps") __weak;
 
 /* syscall nr -> EventType (0 = not wanted). The O(1) first check of the dispatcher. */
 struct {
@@ -205,6 +214,17 @@ static __always_inline __u8 pg__category_of(__u16 type, __u8 recipe_category)
 	return recipe_category < PG_CAT_COUNT ? recipe_category : PG_CAT_OTHER;
 }
 
+/* The ring of the current CPU's group. */
+static __always_inline void *pg__ring(void)
+{
+	__u32 zero = 0, idx = 0;
+	struct pg_settings *s = bpf_map_lookup_elem(&pg_settings, &zero);
+	if (s && s->cpus_per_ring)
+		idx = bpf_get_smp_processor_id() / s->cpus_per_ring;
+	void *rb = bpf_map_lookup_elem(&pg_rings, &idx);
+	return rb ? rb : bpf_map_lookup_elem(&pg_rings, &zero);
+}
+
 static __always_inline void pg__submit(struct pg_buf *b, __u32 off, __u8 category)
 {
 	struct pg_counters *c = pg__counters();
@@ -221,10 +241,16 @@ static __always_inline void pg__submit(struct pg_buf *b, __u32 off, __u8 categor
 	b->hdr.len = (__u32)size;
 	/* No wakeup per event: a wakeup is an irq_work self-IPI (a VM exit under virtualisation), and the consumer
 	 * polls with a short timeout anyway. Wake it once, when this record makes the ring cross half full. */
-	__u64 avail = bpf_ringbuf_query(&pg_events, BPF_RB_AVAIL_DATA);
-	__u64 half = bpf_ringbuf_query(&pg_events, BPF_RB_RING_SIZE) / 2;
+	void *rb = pg__ring();
+	if (!rb) {
+		if (c)
+			c->drops_ring_full[category < PG_CAT_COUNT ? category : PG_CAT_OTHER]++;
+		return;
+	}
+	__u64 avail = bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA);
+	__u64 half = bpf_ringbuf_query(rb, BPF_RB_RING_SIZE) / 2;
 	__u64 flags = (avail < half && avail + size >= half) ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
-	if (bpf_ringbuf_output(&pg_events, &b->hdr, size, flags) != 0 && c) {
+	if (bpf_ringbuf_output(rb, &b->hdr, size, flags) != 0 && c) {
 		if (category >= PG_CAT_COUNT)
 			category = PG_CAT_OTHER;
 		c->drops_ring_full[category]++;

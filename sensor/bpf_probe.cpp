@@ -32,6 +32,13 @@ int capture_libbpf_log(enum libbpf_print_level level, const char* fmt, va_list a
   return 0;
 }
 
+// One ring per group of `cpus_per_buffer` possible CPUs (0 = one ring for all).
+uint32_t ring_count(uint32_t cpus_per_buffer) {
+  const int cpus = libbpf_num_possible_cpus();
+  if (cpus_per_buffer == 0 || cpus <= 0) return 1;
+  return (static_cast<uint32_t>(cpus) + cpus_per_buffer - 1) / cpus_per_buffer;
+}
+
 std::string log_tail(size_t max_lines) {
   std::lock_guard lk(g_log_mu);
   size_t pos = g_log.size();
@@ -104,12 +111,39 @@ Result<std::unique_ptr<BpfProbe>> BpfProbe::open(const ProbeOptions& opts, Recor
 BpfProbe::~BpfProbe() {
   if (rb_ != nullptr) ring_buffer__free(rb_);
   if (skel_ != nullptr) peregrine_bpf__destroy(skel_);
+  for (int fd : ring_fds_) ::close(fd);
+}
+
+Result<void> BpfProbe::create_rings(const ProbeOptions& opts, uint32_t ring_bytes) {
+  const uint32_t per = opts.cpus_per_buffer;
+  const uint32_t n = ring_count(per);
+  const int outer = bpf_map__fd(skel_->maps.pg_rings);
+  for (uint32_t i = 0; i < n; ++i) {
+    std::string name = "pg_ring_" + std::to_string(i);
+    int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, name.c_str(), 0, 0, ring_bytes, nullptr);
+    if (fd < 0)
+      return make_error("cannot create ring buffer " + std::to_string(i) + " of " + std::to_string(n) + " (" +
+                        std::to_string(ring_bytes >> 20) + " MiB): " + std::strerror(errno));
+    ring_fds_.push_back(fd);
+    if (bpf_map_update_elem(outer, &i, &fd, BPF_ANY) != 0)
+      return make_error("cannot install ring buffer " + std::to_string(i) + ": " + std::strerror(errno));
+    if (i == 0) rb_ = ring_buffer__new(fd, &BpfProbe::on_sample, this, nullptr);
+    else if (rb_ != nullptr && ring_buffer__add(rb_, fd, &BpfProbe::on_sample, this) != 0) {
+      return make_error("cannot map ring buffer " + std::to_string(i) + ": " + std::strerror(errno));
+    }
+    if (rb_ == nullptr) return make_error("cannot map the BPF ring buffer: " + std::string(std::strerror(errno)));
+  }
+  settings_.cpus_per_ring = per;
+  return {};
 }
 
 Result<void> BpfProbe::load(const ProbeOptions& opts) {
   skel_ = peregrine_bpf__open();
   if (skel_ == nullptr) return make_error(std::string("BPF object open failed: ") + std::strerror(errno));
-  bpf_map__set_max_entries(skel_->maps.pg_events, round_pow2_mib(opts.ring_buffer_mib) * 1024u * 1024u);
+  const uint32_t ring_bytes = round_pow2_mib(opts.ring_buffer_mib) * 1024u * 1024u;
+  bpf_map__set_max_entries(skel_->maps.pg_rings, ring_count(opts.cpus_per_buffer));
+  // The inner template (bpf/pg_common.bpf.h, one page) is created and freed again at load; the real rings
+  // come later. (libbpf 1.1 crashes on bpf_map__set_max_entries of an inner map, so the size is in the C.)
   if (!opts.enter_hook) bpf_program__set_autoload(skel_->progs.syscall_enter__stash, false);
   if (int err = peregrine_bpf__load(skel_); err != 0)
     return make_error("BPF load rejected by the kernel (" + std::string(std::strerror(-err)) + "):\n" + log_tail(12));
@@ -123,14 +157,12 @@ Result<void> BpfProbe::load(const ProbeOptions& opts) {
     if (bpf_map__update_elem(skel_->maps.pg_recipes, &key, sizeof(key), &recipe, sizeof(recipe), BPF_ANY))
       return make_error("cannot fill the recipe map: " + std::string(std::strerror(errno)));
   }
+  if (auto r = create_rings(opts, ring_bytes); !r) return r;
   settings_.ignore_tgid = opts.ignore_tgid;
   settings_.enter_hook = opts.enter_hook ? 1 : 0;
   uint32_t zero = 0;
   if (bpf_map__update_elem(skel_->maps.pg_settings, &zero, sizeof(zero), &settings_, sizeof(settings_), BPF_ANY))
     return make_error("cannot write BPF settings: " + std::string(std::strerror(errno)));
-
-  rb_ = ring_buffer__new(bpf_map__fd(skel_->maps.pg_events), &BpfProbe::on_sample, this, nullptr);
-  if (rb_ == nullptr) return make_error("cannot map the BPF ring buffer: " + std::string(std::strerror(errno)));
   return {};
 }
 

@@ -25,7 +25,8 @@ struct ring_buffer;
 namespace peregrine::sensor {
 
 struct ProbeOptions {
-  uint32_t ring_buffer_mib = 8;   // rounded up to a power of two
+  uint32_t ring_buffer_mib = 8;   // per ring, rounded up to a power of two
+  uint32_t cpus_per_buffer = 0;   // CPUs sharing one ring (Falco's cpus_for_each_buffer); 0 = one ring for all
   bool enter_hook = true;         // TOCTOU-safe copy of open* paths at syscall entry
   uint32_t ignore_tgid = 0;       // the sensor's own process (0 = report everything)
   bool capture_buffers = false;   // copy up to PG_MAX_DATA bytes of send/recv data (evt.buffer)
@@ -75,11 +76,14 @@ class BpfProbe {
   /// Hooks that are attached ("sys_exit", "sched_process_exec", ...).
   const std::vector<std::string>& attached() const { return attached_; }
   const std::vector<std::string>& warnings() const { return warnings_; }
+  /// Ring buffers in use (one per group of cpus_per_buffer CPUs).
+  size_t rings() const { return ring_fds_.size(); }
 
  private:
   BpfProbe() = default;
   Result<void> load(const ProbeOptions& opts);
   Result<void> attach(const ProbeOptions& opts);
+  Result<void> create_rings(const ProbeOptions& opts, uint32_t ring_bytes);
   static int on_sample(void* ctx, void* data, size_t size);
 
   peregrine_bpf* skel_ = nullptr;
@@ -87,6 +91,7 @@ class BpfProbe {
   RecordHandler on_record_;
   std::mutex settings_mu_;
   pg_settings settings_{};
+  std::vector<int> ring_fds_;
   std::vector<std::string> attached_, warnings_;
 };
 

@@ -37,7 +37,7 @@ static_assert(offsetof(pg_exec_info, flags) == 84);
 static_assert(sizeof(pg_recipe) == 32);
 static_assert(offsetof(pg_recipe, nparams) == 24);
 static_assert(sizeof(pg_counters) == 8 * (5 + PG_CAT_COUNT));
-static_assert(sizeof(pg_settings) == 16 + 4 * PG_MAX_IGNORED_TIDS);
+static_assert(sizeof(pg_settings) == 20 + 4 * PG_MAX_IGNORED_TIDS);
 static_assert(offsetof(pg_settings, open_filter_active) == 8 + 4 * PG_MAX_IGNORED_TIDS);
 static_assert(sizeof(pg_path_key) == 4 + PG_PATH_KEY_BYTES);
 static_assert(kOpenFilterMaxTerms <= 8, "one bit per term in a __u8 mask");

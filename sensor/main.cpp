@@ -27,6 +27,7 @@ namespace {
 ps::SensorOptions sensor_options(const peregrine::config::SensorConfig& c) {
   ps::SensorOptions o;
   o.probe.ring_buffer_mib = static_cast<uint32_t>(c.ring_buffer_mib);
+  o.probe.cpus_per_buffer = static_cast<uint32_t>(c.cpus_per_buffer);
   o.probe.ignore_tgid = static_cast<uint32_t>(::getpid());
   o.probe.capture_buffers = c.capture_buffers;
   o.probe.enter_hook = c.toctou_paths;
@@ -155,14 +156,13 @@ int run(const std::string& config_path) {
     return 1;
   }
   auto& s = *sensor.value();
-  if (cfg.cpus_per_buffer != 0)
-    log->warn("cpus_per_buffer={} is not implemented: one ring buffer serves all CPUs", cfg.cpus_per_buffer);
   register_metrics(registry, s, publisher, sender);
   peregrine::http::AdminServer admin(cfg.http, registry, [&s] { return s.healthy(); });
   std::string hooks;
   for (const auto& h : s.probe().attached()) hooks += (hooks.empty() ? "" : ",") + h;
   const auto st0 = s.stats();
-  log->info("sensor running: hooks [{}], events on {}, control on {}, {} processes seeded ({} containers)", hooks,
+  log->info("sensor running: hooks [{}], {} ring buffer(s), events on {}, control on {}, {} processes seeded ({} containers)", hooks,
+            s.probe().rings(),
             sender.endpoint(), control.endpoint(), st0.seeded, st0.containers_prefetched);
   s.start();
   while (!shutdown.wait_for(std::chrono::milliseconds(100))) {

@@ -53,6 +53,7 @@ struct RulesSelection {
 };
 RulesSelection g_rules;
 bool g_enter_hook = true;
+uint32_t g_cpus_per_buffer = 0;
 
 void load_rules_selection(const std::string& file) {
   peregrine::engine::RuleEngine eng;
@@ -77,6 +78,7 @@ Attached attach(uint32_t ring_mib, size_t queue_capacity = 1024) {
   o.docker_socket.clear();
   o.probe.ring_buffer_mib = ring_mib;
   o.probe.enter_hook = g_enter_hook;
+  o.probe.cpus_per_buffer = g_cpus_per_buffer;
   o.poll_timeout_ms = 1;
   auto s = ps::Sensor::create(o, *a.publisher);
   if (!s) {
@@ -393,6 +395,7 @@ int main(int argc, char** argv) {
   app.add_option("--max-rate", max_rate, "highest target rate (events/s)");
   app.add_option("--ring-mib", ring_mib, "ring buffer size");
   app.add_flag("--no-enter", [](int64_t) { g_enter_hook = false; }, "full mode: without the sys_enter hook (toctou_paths: false)");
+  app.add_option("--cpus-per-buffer", g_cpus_per_buffer, "full mode: CPUs sharing one ring (0 = one ring)");
   app.add_option("--tree", tree, "also time open+read+close of every file under this directory (up to 4000)");
   app.add_option("--tree-passes", tree_passes, "passes over --tree per round");
   app.add_option("--rules", rules, "full mode: select event types and the open filter as the engine would for this "

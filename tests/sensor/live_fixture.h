@@ -81,10 +81,11 @@ class Collector : public EventSink {
 struct Live {
   Collector sink;
   std::unique_ptr<Sensor> sensor;
-  Live() {
+  explicit Live(const std::function<void(SensorOptions&)>& tweak = {}) {
     SensorOptions o;
     o.docker_socket.clear();
     o.probe.ring_buffer_mib = 16;
+    if (tweak) tweak(o);
     auto s = Sensor::create(o, sink);
     REQUIRE_MESSAGE(s.ok(), (s.ok() ? std::string() : s.error().message));
     sensor = std::move(s).value();
