@@ -157,6 +157,7 @@ struct pg_exec_info {
 #define PG_EXE_FROM_MEMFD 0x1
 #define PG_EXE_UPPER_LAYER 0x2
 #define PG_EXE_WRITABLE 0x4
+#define PG_EXE_LOWER_LAYER 0x8   /* on overlayfs, not copied up: the image's lower layer */
 
 /* Header of every ring-buffer record. */
 struct pg_event_header {

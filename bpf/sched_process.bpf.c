@@ -10,7 +10,7 @@
  *  - sched_process_fork: in the parent, after the child task exists (processes and threads).
  *  - sched_process_exit: in the exiting thread, after its mm is released.
  * What they capture: exec -> argv, filename, the process record (struct pg_exec_info: start time, caps,
- * loginuid, tty, sid/pgid, namespaced ids, exe inode and memfd/overlay-upper flags) and the cgroup v2 path;
+ * loginuid, tty, sid/pgid, namespaced ids, exe inode and memfd/overlay upper/lower-layer flags) and the cgroup v2 path;
  * fork -> the child's ids and clone flags; exit -> exit status and whether the whole process is gone.
  * These events are always emitted (the state set), whatever the engine selected.
  */
@@ -95,6 +95,8 @@ static __always_inline void sched_process__exe_info(struct task_struct *p, struc
 		struct ovl_inode *oi = container_of(ino, struct ovl_inode, vfs_inode);
 		if (BPF_CORE_READ(oi, __upperdentry))
 			x->flags |= PG_EXE_UPPER_LAYER;
+		else
+			x->flags |= PG_EXE_LOWER_LAYER;
 	}
 }
 

@@ -9,7 +9,7 @@ namespace {
 
 // Flag bits.
 constexpr uint8_t kParamPresent = 1, kParamHasNum = 2, kParamHasStr = 4;
-constexpr uint8_t kProcMemfd = 1, kProcUpper = 2, kProcWritable = 4;
+constexpr uint8_t kProcMemfd = 1, kProcUpper = 2, kProcWritable = 4, kProcLower = 8;
 constexpr uint8_t kFdNameChanged = 1, kFdConnected = 2, kFdServer = 4, kFdHasSock = 8, kFdSockV4 = 16;
 
 constexpr std::string_view kTypechars = "fd46upeslibmo";
@@ -166,7 +166,7 @@ void write_proc(Writer& w, const ProcessInfo& p) {
                      p.exe_ino_ctime, p.exe_ino_mtime})
     w.var(v);
   w.u8(static_cast<uint8_t>((p.exe_from_memfd ? kProcMemfd : 0) | (p.exe_upper_layer ? kProcUpper : 0) |
-                            (p.exe_writable ? kProcWritable : 0)));
+                            (p.exe_writable ? kProcWritable : 0) | (p.exe_lower_layer ? kProcLower : 0)));
   for (const std::string* s : {&p.comm, &p.exe, &p.exepath, &p.cwd}) w.str(*s);
   w.list(p.args);
   w.list(p.env);
@@ -256,9 +256,10 @@ bool read_proc(Reader& r, ProcessInfo& p) {
     if (!r.var(*v)) return false;
   uint8_t flags = 0;
   if (!r.u8(flags)) return false;
-  if (flags & ~(kProcMemfd | kProcUpper | kProcWritable)) return r.fail("unknown process flag bits");
+  if (flags & ~(kProcMemfd | kProcUpper | kProcWritable | kProcLower)) return r.fail("unknown process flag bits");
   p.exe_from_memfd = flags & kProcMemfd;
   p.exe_upper_layer = flags & kProcUpper;
+  p.exe_lower_layer = flags & kProcLower;
   p.exe_writable = flags & kProcWritable;
   for (std::string* s : {&p.comm, &p.exe, &p.exepath, &p.cwd})
     if (!r.str(*s)) return false;

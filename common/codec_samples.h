@@ -40,7 +40,7 @@ inline Event full_event(EventType t, uint32_t seed = 1) {
   pr.loginuid = 1000; pr.tty = 34816; pr.start_ts = 1'794'999'000'000'000'000ull;
   pr.cap_inheritable = 1; pr.cap_permitted = 0x1ffffffffffull; pr.cap_effective = 0x1ffffffffffull;
   pr.exe_ino = 123456; pr.exe_ino_ctime = 1'700'000'000'000'000'001ull; pr.exe_ino_mtime = 1'700'000'000'000'000'002ull;
-  pr.exe_from_memfd = true; pr.exe_upper_layer = true; pr.exe_writable = true;
+  pr.exe_from_memfd = true; pr.exe_upper_layer = true; pr.exe_lower_layer = true; pr.exe_writable = true;
   pr.comm = "cat"; pr.exe = "/bin/cat"; pr.exepath = "/usr/bin/cat"; pr.cwd = "/root";
   pr.args = {"/etc/shadow", "-n"}; pr.env = {"HOME=/root", "PATH=/usr/bin"};
   pr.user_name = "root"; pr.group_name = "root"; pr.loginname = "alice"; pr.sname = "sshd";

@@ -32,6 +32,7 @@ bool operator==(const ProcessInfo& a, const ProcessInfo& b) {
          a.cap_effective == b.cap_effective && a.exe_ino == b.exe_ino &&
          a.exe_ino_ctime == b.exe_ino_ctime && a.exe_ino_mtime == b.exe_ino_mtime &&
          a.exe_from_memfd == b.exe_from_memfd && a.exe_upper_layer == b.exe_upper_layer &&
+         a.exe_lower_layer == b.exe_lower_layer &&
          a.exe_writable == b.exe_writable && a.comm == b.comm && a.exe == b.exe &&
          a.exepath == b.exepath && a.cwd == b.cwd && a.args == b.args && a.env == b.env &&
          a.user_name == b.user_name && a.group_name == b.group_name &&

@@ -76,6 +76,7 @@ struct ProcessInfo {
   uint64_t exe_ino_ctime = 0, exe_ino_mtime = 0;  // epoch ns
   bool exe_from_memfd = false;
   bool exe_upper_layer = false;
+  bool exe_lower_layer = false;   // on overlayfs and not copied up (the image's own file)
   bool exe_writable = false;
   std::string comm;          // proc.name (<= 16 chars)
   std::string exe;           // proc.exe (argv[0])

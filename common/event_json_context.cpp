@@ -44,6 +44,7 @@ struct BoolField {
 };
 constexpr BoolField kProcBool[] = {{"exe_from_memfd", &ProcessInfo::exe_from_memfd},
                                    {"exe_upper_layer", &ProcessInfo::exe_upper_layer},
+                                   {"exe_lower_layer", &ProcessInfo::exe_lower_layer},
                                    {"exe_writable", &ProcessInfo::exe_writable}};
 
 struct StrField {

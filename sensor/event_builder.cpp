@@ -280,6 +280,7 @@ void EventBuilder::apply_process_state(const pg_event_header& h, std::span<const
       p->vpgid = x.vpgid;
       p->exe_from_memfd = (x.flags & PG_EXE_FROM_MEMFD) != 0;
       p->exe_upper_layer = (x.flags & PG_EXE_UPPER_LAYER) != 0;
+      p->exe_lower_layer = (x.flags & PG_EXE_LOWER_LAYER) != 0;
       p->exe_writable = (x.flags & PG_EXE_WRITABLE) != 0;
       auto cg = slot(h, payload, PG_SLOT_CGROUP);
       if (!cg.empty()) {

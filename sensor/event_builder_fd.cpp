@@ -230,6 +230,7 @@ void EventBuilder::fill_process(ProcEntry* p, Event& out) {
     pi.exe_ino_mtime = p->exe_ino_mtime;
     pi.exe_from_memfd = p->exe_from_memfd;
     pi.exe_upper_layer = p->exe_upper_layer;
+    pi.exe_lower_layer = p->exe_lower_layer;
     pi.exe_writable = p->exe_writable;
     const ProcEntry* leader = p->sid != 0 ? procs_.find(p->sid) : nullptr;
     if (leader != nullptr) pi.sname = leader->comm; else pi.sname.clear();
@@ -244,7 +245,7 @@ void EventBuilder::fill_process(ProcEntry* p, Event& out) {
     pi.start_ts = 0;
     pi.cap_inheritable = pi.cap_permitted = pi.cap_effective = 0;
     pi.exe_ino = pi.exe_ino_ctime = pi.exe_ino_mtime = 0;
-    pi.exe_from_memfd = pi.exe_upper_layer = pi.exe_writable = false;
+    pi.exe_from_memfd = pi.exe_upper_layer = pi.exe_lower_layer = pi.exe_writable = false;
     pi.sname.clear();
   }
   pi.user_name = users_.user_name(pi.uid);

@@ -26,7 +26,7 @@ struct ProcEntry {
   uint64_t start_ts = 0;  // epoch ns
   uint64_t cap_inheritable = 0, cap_permitted = 0, cap_effective = 0;
   uint64_t exe_ino = 0, exe_ino_ctime = 0, exe_ino_mtime = 0;
-  bool exe_from_memfd = false, exe_upper_layer = false, exe_writable = false;
+  bool exe_from_memfd = false, exe_upper_layer = false, exe_lower_layer = false, exe_writable = false;
   std::string comm, exe, exepath, cwd;
   std::vector<std::string> args;
   std::string container_id = "host";

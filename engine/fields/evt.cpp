@@ -99,7 +99,8 @@ bool is_exe_flags(const Event& e, const FieldArg& a) {
 }
 
 uint64_t exe_flags(const ProcessInfo& p) {
-  return (p.exe_writable ? 1u : 0u) | (p.exe_upper_layer ? 2u : 0u) | (p.exe_from_memfd ? 4u : 0u);
+  return (p.exe_writable ? 1u : 0u) | (p.exe_upper_layer ? 2u : 0u) | (p.exe_from_memfd ? 4u : 0u) |
+         (p.exe_lower_layer ? 8u : 0u);
 }
 
 // Index of the argument for this event: evt.arg[N] is positional, evt.arg.NAME resolved per type at compile time.

@@ -29,6 +29,7 @@ TEST_CASE("equal events compare equal, and changing any single member breaks equ
       {"proc.cap_effective", [](Event& e) { e.proc.cap_effective++; }},
       {"proc.exe_ino_mtime", [](Event& e) { e.proc.exe_ino_mtime++; }},
       {"proc.exe_writable", [](Event& e) { e.proc.exe_writable = false; }},
+      {"proc.exe_lower_layer", [](Event& e) { e.proc.exe_lower_layer = false; }},
       {"proc.comm", [](Event& e) { e.proc.comm = "dog"; }},
       {"proc.cwd", [](Event& e) { e.proc.cwd = "/"; }},
       {"proc.env", [](Event& e) { e.proc.env.clear(); }},

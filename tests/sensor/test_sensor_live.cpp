@@ -234,7 +234,7 @@ TEST_CASE("failure modes: a missing BTF file or no privileges give one clear mes
   }
 }
 
-TEST_CASE("exec from an overlayfs upper layer sets exe_upper_layer - a lower-layer binary does not") {
+TEST_CASE("exec from an overlayfs upper layer sets exe_upper_layer - a lower-layer binary exe_lower_layer") {
   if (!can_run()) return;
   namespace fs = std::filesystem;
   const fs::path base = fs::temp_directory_path() / ("pg-ovl-" + std::to_string(::getpid()));
@@ -284,6 +284,8 @@ TEST_CASE("exec from an overlayfs upper layer sets exe_upper_layer - a lower-lay
   REQUIRE(upper.has_value());
   REQUIRE(lower.has_value());
   CHECK(upper->proc.exe_upper_layer);
+  CHECK_FALSE(upper->proc.exe_lower_layer);
   CHECK_FALSE(lower->proc.exe_upper_layer);
+  CHECK(lower->proc.exe_lower_layer);
   CHECK(upper->proc.exepath == (base / "merged" / "upper_true").string());
 }

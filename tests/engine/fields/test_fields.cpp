@@ -128,6 +128,11 @@ TEST_CASE("evt.arg.flags on execve/execveat is Falco's EXE_* flags, derived from
   check_rows(x, {{"evt.arg.flags", "EXE_WRITABLE"}, {"evt.rawarg.flags", "1"}});
   x.proc.exe_upper_layer = x.proc.exe_from_memfd = true;
   check_rows(x, {{"evt.arg.flags", "EXE_WRITABLE|EXE_UPPER_LAYER|EXE_FROM_MEMFD"}, {"evt.rawarg.flags", "7"}});
+  // A container's own binary: on overlayfs, not copied up (what Falco shows for a shell in a container).
+  Event lower = x;
+  lower.proc.exe_upper_layer = lower.proc.exe_from_memfd = false;
+  lower.proc.exe_lower_layer = true;
+  check_rows(lower, {{"evt.arg.flags", "EXE_WRITABLE|EXE_LOWER_LAYER"}, {"evt.rawarg.flags", "9"}});
   // execveat: by name, `flags` is the exe flags as on Falco's exit event; the AT_* argument stays positional.
   x.type = EventType::kExecveat;
   x.params.assign(event_spec(x.type).nparams, Param{});
