@@ -1,5 +1,7 @@
 #include "common/transport/events.h"
 
+#include <cerrno>
+
 #include "common/log.h"
 
 namespace peregrine::transport {
@@ -53,6 +55,7 @@ Result<bool> EventReceiver::recv(zmq::message_t& msg, std::chrono::milliseconds 
     }
     return false;
   } catch (const zmq::error_t& e) {
+    if (e.num() == EINTR) return false;  // a signal (e.g. the shutdown request) interrupted the poll: no message
     return make_error(std::string("events receive failed: ") + e.what());
   }
 }

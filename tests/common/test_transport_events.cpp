@@ -1,7 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -148,4 +151,33 @@ TEST_CASE("events link: recv reports an error once the context is shut down") {
   std::vector<uint8_t> buf;
   auto r = receiver.recv(buf, 30s);
   CHECK_FALSE(r.ok());
+}
+
+TEST_CASE("events link: a signal interrupting recv is no message, not a link failure") {
+  // The engine's loop sees SIGINT/SIGTERM this way: it must stop quietly, not log "event link failed".
+  struct sigaction sa {};
+  sa.sa_handler = [](int) {};
+  ::sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: the poll returns EINTR
+  struct sigaction old {};
+  REQUIRE(::sigaction(SIGUSR1, &sa, &old) == 0);
+  zmq::context_t ctx;
+  EventReceiver receiver(ctx, "inproc://events-eintr");
+  std::atomic<bool> finished{false};
+  peregrine::Result<bool> r = peregrine::make_error("not run");
+  std::thread t([&] {
+    std::vector<uint8_t> buf;
+    r = receiver.recv(buf, 30s);
+    finished = true;
+  });
+  // Keep signalling until the receiver returns (a signal may arrive before it blocks); well before its 30 s.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!finished && std::chrono::steady_clock::now() < deadline) {
+    ::pthread_kill(t.native_handle(), SIGUSR1);
+    std::this_thread::yield();
+  }
+  t.join();
+  ::sigaction(SIGUSR1, &old, nullptr);
+  REQUIRE(r.ok());
+  CHECK_FALSE(*r);
 }
