@@ -154,9 +154,8 @@ ContainerMetadata::Fetched ContainerMetadata::fetch(const std::string& id) {
 // Sets when the failed entry may be asked again: backoff while failures < max_attempts, then failed_ttl;
 // a 404 ends the quick retries at once.
 void ContainerMetadata::record_failure(Entry& e, const Fetched& f) {
-  ++failed_;
-  ++e.failures;
   const auto t = now();
+  ++e.failures;
   if (f.outcome == Outcome::kNotFound) {
     e.failures = std::max(e.failures, opts_.max_attempts);
     e.retry_at = t + opts_.not_found_ttl;
@@ -173,6 +172,9 @@ void ContainerMetadata::record_failure(Entry& e, const Fetched& f) {
                            "counted in peregrine_sensor_container_lookups_total{{result=\"failed\"}}",
                            f.error);
   }
+  // Counted last: a reader that sees the count (tests wait on it) also sees the entry's retry time, taken
+  // before anyone could advance a test clock.
+  ++failed_;
 }
 
 void ContainerMetadata::run() {
