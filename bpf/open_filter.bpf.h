@@ -74,14 +74,12 @@ static __always_inline int pg__path_canonical(const __u8 *p, __u32 len)
 	return !(c.comp > 0 && c.comp == c.dots && c.dots <= 2);
 }
 
-/* 1 = report this open, 0 = no rule could match it. `stash_path` is the entry-time copy of the path when there
+/* 1 = report this open, 0 = no rule could match it; `s` has the filter active. `stash_path` is the entry-time copy of the path when there
  * is one for this syscall (TOCTOU-safe), else the path is read from user memory at `upath`. */
-static __always_inline int pg__open_wanted(__u16 type, __u64 a1, __u64 a2, const void *upath, const char *stash_path)
+static __always_inline int pg__open_wanted(const struct pg_settings *s, __u16 type, __u64 a1, __u64 a2,
+					   const void *upath, const char *stash_path)
 {
 	__u32 zero = 0;
-	struct pg_settings *s = bpf_map_lookup_elem(&pg_settings, &zero);
-	if (!s || !s->open_filter_active)
-		return 1;
 	__u64 flags = 0;
 	if (type == PG_TYPE_CREAT)
 		flags = 1;  /* O_WRONLY */

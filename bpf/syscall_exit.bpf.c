@@ -161,11 +161,15 @@ static __always_inline __u32 syscall_exit__put_stashed(struct pg_buf *b, __u32 o
  * counted. A global function: verified once on its own, so it adds one branch to the dispatcher. */
 __noinline int syscall_exit__open_wanted(__u32 type, __u32 nr, __u64 a0, __u64 a1, __u64 a2)
 {
+	__u32 zero = 0;
+	struct pg_settings *s = bpf_map_lookup_elem(&pg_settings, &zero);
+	if (!s || !s->open_filter_active)
+		return 1;  /* no filter: nothing to look up */
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pg_enter_stash *st = bpf_task_storage_get(&pg_stash, task, 0, 0);
 	const char *stash_path = (st && st->nr == nr && st->len < sizeof(st->path)) ? st->path : NULL;
 	const int path_in_arg0 = type == PG_TYPE_OPEN || type == PG_TYPE_CREAT;
-	if (pg__open_wanted((__u16)type, a1, a2, (const void *)(path_in_arg0 ? a0 : a1), stash_path))
+	if (pg__open_wanted(s, (__u16)type, a1, a2, (const void *)(path_in_arg0 ? a0 : a1), stash_path))
 		return 1;
 	if (st)
 		st->nr = PG_STASH_EMPTY;

@@ -49,6 +49,8 @@ void normalize_term(OpenFilterTerm& t) {
   std::erase_if(t.exact, [&](const std::string& e) { return e.empty() || covered(e, t.prefixes); });
 }
 
+}  // namespace
+
 OpenFilterTerm merge_terms(OpenFilterTerm a, const OpenFilterTerm& b) {
   a.write_only = a.write_only && b.write_only;
   a.any_path = a.any_path || b.any_path;
@@ -58,7 +60,9 @@ OpenFilterTerm merge_terms(OpenFilterTerm a, const OpenFilterTerm& b) {
   return a;
 }
 
-}  // namespace
+bool term_covers_path(const OpenFilterTerm& t, std::string_view path) {
+  return t.any_path || covered(path, t.prefixes) || std::find(t.exact.begin(), t.exact.end(), path) != t.exact.end();
+}
 
 bool open_path_canonical(std::string_view path) {
   if (path.empty() || path[0] != '/') return false;
@@ -82,9 +86,7 @@ bool open_filter_accepts(const OpenFilter& f, std::string_view raw_path, bool wr
   const bool judgeable = raw_path.size() <= kOpenFilterMaxJudged && open_path_canonical(raw_path);
   for (const auto& t : f.terms) {
     if (t.write_only && !write) continue;
-    if (t.any_path || !judgeable) return true;
-    if (covered(raw_path, t.prefixes)) return true;
-    if (std::find(t.exact.begin(), t.exact.end(), raw_path) != t.exact.end()) return true;
+    if (!judgeable || term_covers_path(t, raw_path)) return true;
   }
   return false;
 }

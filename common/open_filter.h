@@ -48,6 +48,12 @@ inline constexpr size_t kOpenFilterMaxJudged = 254;  // longer raw paths always 
 /// '/' (then the raw path is the fd.name user space will compute).
 bool open_path_canonical(std::string_view path);
 
+/// True when `path` satisfies the term's path constraint (any path, a prefix, or an exact name).
+bool term_covers_path(const OpenFilterTerm& t, std::string_view path);
+
+/// One term that accepts whatever `a` or `b` accepts (write_only only if both are; paths united).
+OpenFilterTerm merge_terms(OpenFilterTerm a, const OpenFilterTerm& b);
+
 /// Reference semantics of the kernel check.
 bool open_filter_accepts(const OpenFilter& f, std::string_view raw_path, bool write);
 

@@ -114,9 +114,7 @@ BpfProbe::~BpfProbe() {
   for (int fd : ring_fds_) ::close(fd);
 }
 
-Result<void> BpfProbe::create_rings(const ProbeOptions& opts, uint32_t ring_bytes) {
-  const uint32_t per = opts.cpus_per_buffer;
-  const uint32_t n = ring_count(per);
+Result<void> BpfProbe::create_rings(uint32_t n, uint32_t cpus_per_ring, uint32_t ring_bytes) {
   const int outer = bpf_map__fd(skel_->maps.pg_rings);
   for (uint32_t i = 0; i < n; ++i) {
     std::string name = "pg_ring_" + std::to_string(i);
@@ -133,7 +131,7 @@ Result<void> BpfProbe::create_rings(const ProbeOptions& opts, uint32_t ring_byte
     }
     if (rb_ == nullptr) return make_error("cannot map the BPF ring buffer: " + std::string(std::strerror(errno)));
   }
-  settings_.cpus_per_ring = per;
+  settings_.cpus_per_ring = cpus_per_ring;
   return {};
 }
 
@@ -141,7 +139,8 @@ Result<void> BpfProbe::load(const ProbeOptions& opts) {
   skel_ = peregrine_bpf__open();
   if (skel_ == nullptr) return make_error(std::string("BPF object open failed: ") + std::strerror(errno));
   const uint32_t ring_bytes = round_pow2_mib(opts.ring_buffer_mib) * 1024u * 1024u;
-  bpf_map__set_max_entries(skel_->maps.pg_rings, ring_count(opts.cpus_per_buffer));
+  const uint32_t rings = ring_count(opts.cpus_per_buffer);
+  bpf_map__set_max_entries(skel_->maps.pg_rings, rings);
   // The inner template (bpf/pg_common.bpf.h, one page) is created and freed again at load; the real rings
   // come later. (libbpf 1.1 crashes on bpf_map__set_max_entries of an inner map, so the size is in the C.)
   if (!opts.enter_hook) bpf_program__set_autoload(skel_->progs.syscall_enter__stash, false);
@@ -157,13 +156,10 @@ Result<void> BpfProbe::load(const ProbeOptions& opts) {
     if (bpf_map__update_elem(skel_->maps.pg_recipes, &key, sizeof(key), &recipe, sizeof(recipe), BPF_ANY))
       return make_error("cannot fill the recipe map: " + std::string(std::strerror(errno)));
   }
-  if (auto r = create_rings(opts, ring_bytes); !r) return r;
+  if (auto r = create_rings(rings, opts.cpus_per_buffer, ring_bytes); !r) return r;
   settings_.ignore_tgid = opts.ignore_tgid;
   settings_.enter_hook = opts.enter_hook ? 1 : 0;
-  uint32_t zero = 0;
-  if (bpf_map__update_elem(skel_->maps.pg_settings, &zero, sizeof(zero), &settings_, sizeof(settings_), BPF_ANY))
-    return make_error("cannot write BPF settings: " + std::string(std::strerror(errno)));
-  return {};
+  return write_settings();
 }
 
 Result<void> BpfProbe::attach(const ProbeOptions& opts) {
@@ -215,7 +211,11 @@ Result<void> BpfProbe::ignore_tid(uint32_t tid) {
   if (i == PG_MAX_IGNORED_TIDS) return make_error("too many ignored threads (max " +
                                                   std::to_string(PG_MAX_IGNORED_TIDS) + ")");
   settings_.ignore_tids[i] = tid;
-  uint32_t zero = 0;
+  return write_settings();
+}
+
+Result<void> BpfProbe::write_settings() {
+  const uint32_t zero = 0;
   if (bpf_map__update_elem(skel_->maps.pg_settings, &zero, sizeof(zero), &settings_, sizeof(settings_), BPF_ANY) != 0)
     return make_error("cannot update BPF settings: " + std::string(std::strerror(errno)));
   return {};

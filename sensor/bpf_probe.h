@@ -83,7 +83,9 @@ class BpfProbe {
   BpfProbe() = default;
   Result<void> load(const ProbeOptions& opts);
   Result<void> attach(const ProbeOptions& opts);
-  Result<void> create_rings(const ProbeOptions& opts, uint32_t ring_bytes);
+  Result<void> create_rings(uint32_t rings, uint32_t cpus_per_ring, uint32_t ring_bytes);
+  /// settings_ into the pg_settings map; the caller holds settings_mu_ (or is still loading).
+  Result<void> write_settings();
   static int on_sample(void* ctx, void* data, size_t size);
 
   peregrine_bpf* skel_ = nullptr;

@@ -32,19 +32,12 @@ std::map<std::string, uint8_t> trie_entries(const OpenFilter& f) {
   return folded;
 }
 
-Result<void> write_settings(peregrine_bpf* skel, const pg_settings& settings) {
-  const uint32_t zero = 0;
-  if (bpf_map__update_elem(skel->maps.pg_settings, &zero, sizeof(zero), &settings, sizeof(settings), BPF_ANY) != 0)
-    return make_error(std::string("cannot update pg_settings: ") + std::strerror(errno));
-  return {};
-}
-
 }  // namespace
 
 Result<void> BpfProbe::set_close_filter(bool active) {
   std::lock_guard lk(settings_mu_);
   settings_.close_filter_active = active ? 1 : 0;
-  return write_settings(skel_, settings_);
+  return write_settings();
 }
 
 Result<void> BpfProbe::set_open_filter(const OpenFilter& f) {
@@ -52,7 +45,7 @@ Result<void> BpfProbe::set_open_filter(const OpenFilter& f) {
   std::lock_guard lk(settings_mu_);
   // Report everything while the trie is rewritten.
   settings_.open_filter_active = 0;
-  if (auto r = write_settings(skel_, settings_); !r) return r;
+  if (auto r = write_settings(); !r) return r;
 
   const int fd = bpf_map__fd(skel_->maps.pg_open_paths);
   pg_path_key key{}, next{};
@@ -80,7 +73,7 @@ Result<void> BpfProbe::set_open_filter(const OpenFilter& f) {
   settings_.open_terms_read = read;
   settings_.open_terms_any_path = any;
   settings_.open_filter_active = 1;
-  return write_settings(skel_, settings_);
+  return write_settings();
 }
 
 }  // namespace peregrine::sensor

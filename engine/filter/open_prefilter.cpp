@@ -15,15 +15,6 @@ Terms all_opens() { return {OpenFilterTerm{}}; }
 
 bool starts_with(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
 
-bool matches_any(const std::string& path, const OpenFilterTerm& t) {
-  if (t.any_path) return true;
-  for (const auto& p : t.prefixes)
-    if (starts_with(path, p)) return true;
-  for (const auto& e : t.exact)
-    if (path == e) return true;
-  return false;
-}
-
 OpenFilterTerm intersect(const OpenFilterTerm& a, const OpenFilterTerm& b) {
   OpenFilterTerm t;
   t.write_only = a.write_only || b.write_only;
@@ -41,26 +32,15 @@ OpenFilterTerm intersect(const OpenFilterTerm& a, const OpenFilterTerm& b) {
       else if (starts_with(pa, pb)) t.prefixes.push_back(pa);
     }
   for (const auto& e : a.exact)
-    if (matches_any(e, b)) t.exact.push_back(e);
+    if (term_covers_path(b, e)) t.exact.push_back(e);
   for (const auto& e : b.exact)
-    if (matches_any(e, a)) t.exact.push_back(e);
+    if (term_covers_path(a, e)) t.exact.push_back(e);
   return t;
 }
 
 OpenFilterTerm widen(const Terms& ts) {
-  OpenFilterTerm w;
-  w.write_only = true;
-  w.any_path = false;
-  for (const auto& t : ts) {
-    w.write_only = w.write_only && t.write_only;
-    w.any_path = w.any_path || t.any_path;
-    w.prefixes.insert(w.prefixes.end(), t.prefixes.begin(), t.prefixes.end());
-    w.exact.insert(w.exact.end(), t.exact.begin(), t.exact.end());
-  }
-  if (w.any_path) {
-    w.prefixes.clear();
-    w.exact.clear();
-  }
+  OpenFilterTerm w = ts.front();
+  for (size_t i = 1; i < ts.size(); ++i) w = merge_terms(std::move(w), ts[i]);
   return w;
 }
 

@@ -1,10 +1,5 @@
 #include <doctest/doctest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -16,20 +11,13 @@
 #include <vector>
 
 #include "common/transport/alerts.h"
+#include "tests/common/transport_wait.h"
 
 using namespace peregrine::transport;
+using namespace peregrine::transport::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() >= deadline) return pred();
-    std::this_thread::sleep_for(1ms);  // polling granularity, not synchronisation
-  }
-  return true;
-}
 
 // What a router would do: remember every delivery (duplicates included).
 struct Sink {
@@ -68,31 +56,7 @@ AlertEnvelope alert(int i) {
 
 std::unique_ptr<AlertReceiver> bind_receiver(zmq::context_t& ctx, const std::string& ep, Sink& sink,
                                              AlertReceiverOptions opts = {}) {
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  for (;;) {
-    try {
-      return std::make_unique<AlertReceiver>(ctx, ep, sink.handler(), opts);
-    } catch (const TransportError&) {
-      if (std::chrono::steady_clock::now() >= deadline) throw;
-      std::this_thread::sleep_for(5ms);  // the previous socket on this port is still closing
-    }
-  }
-}
-
-// A port nobody listens on, below the kernel's ephemeral range (a retried connect() towards an ephemeral
-// port can end up connected to itself). Probed with a plain socket, whose close() is synchronous, unlike a
-// ZeroMQ socket's.
-int free_low_port() {
-  for (int port = 20000 + (::getpid() % 10000);; ++port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(fd);
-    if (ok) return port;
-  }
+  return construct_with_retry([&] { return std::make_unique<AlertReceiver>(ctx, ep, sink.handler(), opts); });
 }
 
 std::string free_tcp_endpoint(zmq::context_t&) { return "tcp://127.0.0.1:" + std::to_string(free_low_port()); }

@@ -1,58 +1,21 @@
 #include <doctest/doctest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <memory>
 #include <thread>
 
 #include "common/transport/control.h"
+#include "tests/common/transport_wait.h"
 
 using namespace peregrine::transport;
+using namespace peregrine::transport::testing;
 using namespace std::chrono_literals;
 
 namespace {
 
-// Waits on a condition with a deadline (1 ms polling granularity; never a fixed sleep).
-bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() >= deadline) return pred();
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
-
 // Re-binding a port that a just-closed socket held can fail for a moment while ZeroMQ finishes closing it.
 std::unique_ptr<ControlListener> bind_listener(zmq::context_t& ctx, const std::string& ep) {
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  for (;;) {
-    try {
-      return std::make_unique<ControlListener>(ctx, ep);
-    } catch (const TransportError&) {
-      if (std::chrono::steady_clock::now() >= deadline) throw;
-      std::this_thread::sleep_for(5ms);
-    }
-  }
-}
-
-// A port nobody listens on, below the kernel's ephemeral range (a retried connect() towards an ephemeral
-// port can end up connected to itself). Probed with a plain socket, whose close() is synchronous, unlike a
-// ZeroMQ socket's.
-int free_low_port() {
-  for (int port = 20000 + (::getpid() % 10000);; ++port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(fd);
-    if (ok) return port;
-  }
+  return construct_with_retry([&] { return std::make_unique<ControlListener>(ctx, ep); });
 }
 
 }  // namespace

@@ -13,8 +13,10 @@
 #include <vector>
 
 #include "common/transport/events.h"
+#include "tests/common/transport_wait.h"
 
 using namespace peregrine::transport;
+using namespace peregrine::transport::testing;
 using namespace std::chrono_literals;
 
 namespace {
@@ -33,13 +35,8 @@ uint32_t value_of(const std::vector<uint8_t>& v) {
 
 // Sends probes until one is accepted: a PUSH socket refuses messages until a peer is connected.
 bool send_when_connected(EventSender& s, uint32_t value, std::chrono::milliseconds timeout = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  auto b = bytes_of(value);
-  while (!s.try_send(b)) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(1ms);  // polling granularity while the TCP connection comes up
-  }
-  return true;
+  const auto b = bytes_of(value);
+  return wait_until([&] { return s.try_send(b); }, timeout);
 }
 
 }  // namespace
