@@ -84,7 +84,7 @@ void ex_args(const Event& e, const FieldArg&, ExtractSlot& s) {
 // Falco's execve/execveat exit events carry `flags`: PPM_EXE_* facts about the executed file, rendered
 // "EXE_WRITABLE|EXE_UPPER_LAYER" (upstream outputs print them as exe_flags=%evt.arg.flags). The sensor does not
 // send that parameter; the same facts travel in the process context (proc.exe_writable, exe_upper_layer,
-// exe_from_memfd), so evt.arg.flags / evt.rawarg.flags on those events are derived from them. On execveat this
+// exe_lower_layer, exe_from_memfd), so evt.arg.flags / evt.rawarg.flags on those events are derived from them. On execveat this
 // shadows the syscall's AT_* flags (still evt.arg[3]) by name, as in Falco, where only the enter event has them.
 constexpr int8_t kExeFlagsArg = -2;
 
