@@ -26,4 +26,11 @@ Event make_drop_event(const DropReport& r, uint32_t interval_s, uint64_t queue_d
   return e;
 }
 
+bool drop_alert_due(const DropReport& r, uint64_t user_drops, double threshold) {
+  const uint64_t drops = r.drops + user_drops;
+  if (drops == 0) return false;
+  if (r.events == 0) return true;  // lost events with none counted as seen: always worth saying
+  return static_cast<double>(drops) / static_cast<double>(r.events) > threshold;
+}
+
 }  // namespace peregrine::sensor

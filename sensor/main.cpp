@@ -45,18 +45,20 @@ ps::SensorOptions sensor_options(const peregrine::config::SensorConfig& c) {
 // drop threshold also goes to the engine as a kSensorDrops event (Falco's "syscall event drop" alert).
 class MeteredPublisher : public ps::BatchPublisher {
  public:
-  MeteredPublisher(ps::PublisherOptions o, SendFn send, peregrine::metrics::Registry& reg, uint32_t interval_s)
+  MeteredPublisher(ps::PublisherOptions o, SendFn send, peregrine::metrics::Registry& reg, uint32_t interval_s,
+                   double threshold)
       : BatchPublisher(o, std::move(send)),
         drop_alerts_(reg.counter("peregrine_sensor_drop_alerts_total",
                                  "Intervals whose drop ratio exceeded drop_alert_ratio (each sent to the engine)")),
         ratio_(reg.gauge("peregrine_sensor_drop_ratio", "Kernel drop ratio over the last interval")),
-        interval_s_(interval_s) {}
+        interval_s_(interval_s),
+        threshold_(threshold) {}
   void on_drop_report(const ps::DropReport& r) override {
     ratio_.set(r.ratio);
     const uint64_t user_drops = events_dropped_queue() + events_dropped_send();
     const uint64_t user_delta = user_drops - last_user_drops_;
     last_user_drops_ = user_drops;
-    if (!r.over_threshold) return;
+    if (!ps::drop_alert_due(r, user_delta, threshold_)) return;
     drop_alerts_.inc();
     const auto now = std::chrono::system_clock::now().time_since_epoch();
     on_event(ps::make_drop_event(r, interval_s_, user_delta,
@@ -68,6 +70,7 @@ class MeteredPublisher : public ps::BatchPublisher {
   peregrine::metrics::Counter& drop_alerts_;
   peregrine::metrics::Gauge& ratio_;
   uint32_t interval_s_;
+  double threshold_;
   uint64_t last_user_drops_ = 0;
 };
 
@@ -149,7 +152,7 @@ int run(const std::string& config_path) {
   ps::PublisherOptions po{static_cast<size_t>(cfg.batch_max_bytes), static_cast<uint64_t>(cfg.batch_max_delay_us),
                           static_cast<size_t>(cfg.queue_capacity)};
   MeteredPublisher publisher(po, [&sender](std::span<const uint8_t> b) { return sender.try_send(b); }, registry,
-                             static_cast<uint32_t>(cfg.drop_stats_interval_s));
+                             static_cast<uint32_t>(cfg.drop_stats_interval_s), cfg.drop_alert_ratio);
   auto sensor = ps::Sensor::create(sensor_options(cfg), publisher);
   if (!sensor) {
     std::fprintf(stderr, "peregrine-sensor: cannot start: %s\n", sensor.error().message.c_str());

@@ -60,3 +60,16 @@ TEST_CASE("a malformed drop report is not an alert") {
   CHECK_FALSE(engine::make_internal_alert(e, "h", a));
   CHECK(engine::is_internal_event(e));
 }
+
+TEST_CASE("the drop alert counts user-space drops with the kernel's") {
+  sensor::DropReport r;
+  r.events = 1000;
+  CHECK_FALSE(sensor::drop_alert_due(r, 0, 0.1));    // nothing lost
+  CHECK(sensor::drop_alert_due(r, 200, 0.1));        // the ring kept up, the queue overflowed: 20% lost
+  CHECK_FALSE(sensor::drop_alert_due(r, 100, 0.1));  // 10% is not above 10%
+  r.drops = 60;
+  CHECK(sensor::drop_alert_due(r, 50, 0.1));         // 6% kernel + 5% queue
+  CHECK_FALSE(sensor::drop_alert_due(r, 0, 0.1));
+  r = {};
+  CHECK(sensor::drop_alert_due(r, 3, 0.1));          // events lost while none were counted as seen
+}
