@@ -12,6 +12,9 @@
 #define PEREGRINE_BPF_OPEN_FILTER_H
 
 #include "pg_common.bpf.h"
+#include "path_scan.h"
+
+_Static_assert(PG_PATH_SCAN_WORDS * 8 == PG_PATH_KEY_BYTES, "the scan covers the whole path key");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -60,11 +63,16 @@ static long pg__canon_step(__u64 i, void *arg)
 }
 
 /* Absolute, no empty / "." / ".." component, no trailing '/': then the raw path is the normalised fd.name.
- * bpf_loop keeps the verifier's work to one pass over the step, whatever the path length. */
+ * Most paths are settled by the word-wise scan; one with "/." (a dotfile or a dot component) or "//" takes
+ * the exact byte-wise walk, where bpf_loop keeps the verifier's work to one pass over the step. */
 static __always_inline int pg__path_canonical(const __u8 *p, __u32 len)
 {
-	if (len == 0 || p[0] != '/')
+	if (len == 0 || len >= PG_PATH_KEY_BYTES || p[0] != '/')
 		return 0;
+	if (len > 1 && p[(len - 1) & (PG_PATH_KEY_BYTES - 1)] == '/')
+		return 0;
+	if (pg__path_no_slash_pairs((const __u64 *)p, len))
+		return 1;
 	struct pg_canon_ctx c = {.path = p, .len = len};
 	bpf_loop(len - 1, pg__canon_step, &c, 0);
 	if (c.bad)

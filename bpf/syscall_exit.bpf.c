@@ -166,7 +166,7 @@ __noinline int syscall_exit__open_wanted(__u32 type, __u32 nr, __u64 a0, __u64 a
 	if (!s || !s->open_filter_active)
 		return 1;  /* no filter: nothing to look up */
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct pg_enter_stash *st = bpf_task_storage_get(&pg_stash, task, 0, 0);
+	struct pg_enter_stash *st = s->enter_hook ? bpf_task_storage_get(&pg_stash, task, 0, 0) : NULL;
 	const char *stash_path = (st && st->nr == nr && st->len < sizeof(st->path)) ? st->path : NULL;
 	const int path_in_arg0 = type == PG_TYPE_OPEN || type == PG_TYPE_CREAT;
 	if (pg__open_wanted(s, (__u16)type, a1, a2, (const void *)(path_in_arg0 ? a0 : a1), stash_path))
