@@ -93,24 +93,38 @@ bool ContainerMetadata::enqueue_locked(const std::string& id) {
   return true;
 }
 
+void ContainerMetadata::touch_locked(Entry& e) {
+  lru_.splice(lru_.begin(), lru_, e.lru);
+}
+
 std::shared_ptr<const ContainerMeta> ContainerMetadata::lookup(const std::string& id) {
   if (socket_path_.empty() || id.empty() || id == "host") return nullptr;
   std::lock_guard lk(mu_);
   auto it = cache_.find(id);
   if (it != cache_.end()) {
     Entry& e = it->second;
-    if (e.meta || e.queued || now() < e.retry_at) return e.meta;
-    if (enqueue_locked(id)) {  // a failed lookup whose backoff has passed
+    if (e.queued) return e.meta;  // in flight: not in lru_ until its fetch completes
+    touch_locked(e);
+    if (e.meta || now() < e.retry_at) return e.meta;
+    if (enqueue_locked(id)) {  // a failed lookup whose backoff has passed; in flight now, so not evictable
+      lru_.erase(e.lru);
       e.queued = true;
       ++retried_;
     }
     return nullptr;
   }
-  if (cache_.size() >= opts_.max_cached) {
+  const bool full = cache_.size() >= opts_.max_cached;
+  if (full && lru_.empty()) {  // every entry is in flight: nothing may be evicted
     ++queue_drops_;
     return nullptr;
   }
-  if (enqueue_locked(id)) cache_[id].queued = true;
+  if (!enqueue_locked(id)) return nullptr;  // checked before evicting: a refused id costs no entry
+  if (full) {
+    cache_.erase(lru_.back());
+    lru_.pop_back();
+    ++evicted_;
+  }
+  cache_[id].queued = true;
   return nullptr;
 }
 
@@ -187,8 +201,14 @@ void ContainerMetadata::run() {
     lk.unlock();
     Fetched f = fetch(id);
     lk.lock();
-    Entry& e = cache_[id];  // entries are never erased, so this is the one lookup() queued
+    // Entries in flight are never evicted, so this is the one lookup() queued. find(), not operator[]: should
+    // it be gone anyway, the answer is dropped rather than re-creating an entry beyond max_cached.
+    auto it = cache_.find(id);
+    if (it == cache_.end() || !it->second.queued) continue;
+    Entry& e = it->second;
     e.queued = false;
+    lru_.push_front(id);  // evictable again, as the most recently used
+    e.lru = lru_.begin();
     if (f.outcome == Outcome::kOk) {
       e.meta = std::make_shared<const ContainerMeta>(std::move(f.meta));
       ++fetched_;

@@ -17,6 +17,15 @@
 // podman ids have the same shape) or it was already removed. Retrying fast would not change the answer; it is
 // asked again only after not_found_ttl, in case the id does show up later (e.g. a daemon restored after a
 // restart).
+//
+// Why a bound with LRU eviction: a node with container churn (CronJobs, short-lived pods) sees new ids all
+// day, and a cache that only grows would either eat memory or, bounded without eviction, stop giving any new
+// container metadata once full. At most max_cached ids are kept (answers, lookups in flight, failed lookups).
+// A new id arriving when the cache is full evicts the least recently looked-up entry that is not in flight
+// (queued or being fetched); evicted entries are counted. An evicted container that shows up again is simply
+// fetched again (a failed one loses its backoff and is asked at once). Entries in flight are never evicted, so
+// the worker always finds the entry it fetched; when every entry is in flight the new id is refused and
+// counted as a drop, and it is asked on a later event.
 #pragma once
 
 #include <atomic>
@@ -25,6 +34,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -54,7 +64,7 @@ void split_image(std::string_view image, std::string& repository, std::string& t
 struct ContainerMetaOptions {
   using Clock = std::chrono::steady_clock;
   size_t max_pending = 256;   // queued lookups; beyond that lookups are dropped (counted), asked on a later event
-  size_t max_cached = 4096;   // ids remembered: answers, lookups in flight and failed lookups
+  size_t max_cached = 4096;   // ids remembered: answers, lookups in flight and failed lookups; LRU-evicted
   std::chrono::milliseconds retry_initial{1000};  // wait after the first failure; doubles per failure
   std::chrono::milliseconds retry_max{16000};     // cap of the doubling wait
   uint32_t max_attempts = 5;                      // attempts with backoff before waiting failed_ttl
@@ -74,15 +84,19 @@ class ContainerMetadata {
   ContainerMetadata(const ContainerMetadata&) = delete;
   ContainerMetadata& operator=(const ContainerMetadata&) = delete;
 
-  /// Cached metadata for a 12-char id, or nullptr. A first miss queues a fetch, and so does a miss whose
-  /// failed lookup is due for a retry. Never blocks on I/O.
+  /// Cached metadata for a 12-char id, or nullptr. A first miss queues a fetch (evicting the least recently
+  /// used entry not in flight when the cache is full), and so does a miss whose failed lookup is due for a
+  /// retry. Marks the id most recently used. Never blocks on I/O.
   std::shared_ptr<const ContainerMeta> lookup(const std::string& id);
 
   /// Counters, one per request outcome or refusal (exported as container_lookups_total{result}).
   uint64_t fetched() const { return fetched_.load(); }        // requests answered with metadata
   uint64_t failed() const { return failed_.load(); }          // requests that failed (404 included)
   uint64_t retried() const { return retried_.load(); }        // requests queued again after a failure
-  uint64_t queue_drops() const { return queue_drops_.load(); }  // lookups not queued: queue or cache full
+  uint64_t queue_drops() const { return queue_drops_.load(); }  // lookups not queued: queue full, or cache
+                                                                // full with every entry in flight
+  /// Entries evicted (least recently used, never one in flight) to make room for a new id.
+  uint64_t evicted() const { return evicted_.load(); }
 
  private:
   struct Entry {
@@ -90,6 +104,7 @@ class ContainerMetadata {
     bool queued = false;                        // waiting in pending_ or being fetched
     uint32_t failures = 0;                      // failed attempts so far
     Clock::time_point retry_at{};               // after a failure: earliest time lookup() queues the next
+    std::list<std::string>::iterator lru;       // position in lru_; valid only while !queued
   };
   enum class Outcome : uint8_t { kOk, kNotFound, kError };
   struct Fetched {
@@ -102,6 +117,7 @@ class ContainerMetadata {
   Fetched fetch(const std::string& id);
   void record_failure(Entry& e, const Fetched& f);
   bool enqueue_locked(const std::string& id);
+  void touch_locked(Entry& e);  // e (not queued) becomes the most recently used
   Clock::time_point now() const { return opts_.clock ? opts_.clock() : Clock::now(); }
 
   std::string socket_path_;
@@ -112,7 +128,10 @@ class ContainerMetadata {
   bool warned_ = false;
   std::deque<std::string> pending_;
   std::unordered_map<std::string, Entry> cache_;
-  std::atomic<uint64_t> fetched_{0}, failed_{0}, retried_{0}, queue_drops_{0};
+  // Ids of the entries not in flight, most recently used first: the eviction candidates, evicted from the
+  // back. An entry leaves it while queued and comes back (at the front) when its fetch completes.
+  std::list<std::string> lru_;
+  std::atomic<uint64_t> fetched_{0}, failed_{0}, retried_{0}, queue_drops_{0}, evicted_{0};
   std::thread worker_;
 };
 

@@ -120,6 +120,9 @@ void register_metrics(peregrine::metrics::Registry& reg, ps::Sensor& s, MeteredP
                        [&s] { return s.stats().containers_retried; });
   reg.counter_callback("peregrine_sensor_container_lookups_total", lookups_help, {{"result", "dropped"}},
                        [&s] { return s.stats().containers_dropped; });
+  reg.counter_callback("peregrine_sensor_container_cache_evictions_total",
+                       "Container metadata entries evicted (least recently used) to make room for a new id", {},
+                       [&s] { return s.stats().containers_evicted; });
   reg.gauge_callback("peregrine_sensor_queue_depth", "Batches waiting for the publisher thread", {},
                      [&pub] { return static_cast<double>(pub.queue_depth()); });
 }

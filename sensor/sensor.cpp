@@ -173,6 +173,7 @@ SensorStats Sensor::stats() const {
     s.containers_failed = containers_->failed();
     s.containers_retried = containers_->retried();
     s.containers_dropped = containers_->queue_drops();
+    s.containers_evicted = containers_->evicted();
   }
   return s;
 }

@@ -69,6 +69,7 @@ struct SensorStats {
   uint64_t containers_failed = 0;    // lookup requests that failed (asked again after a backoff)
   uint64_t containers_retried = 0;   // lookup requests queued again after a failure
   uint64_t containers_dropped = 0;   // lookups not queued (queue or cache full; retried on a later event)
+  uint64_t containers_evicted = 0;   // cache entries evicted (least recently used) to make room for a new id
 };
 
 class Sensor {

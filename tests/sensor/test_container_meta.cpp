@@ -324,3 +324,119 @@ TEST_CASE("disabled metadata (empty socket path) answers nothing") {
   CHECK(meta.lookup(kId) == nullptr);
   CHECK(meta.fetched() == 0);
 }
+
+namespace {
+
+// Ids for the eviction tests.
+const std::string kA = "aaaaaaaaaaaa", kB = "bbbbbbbbbbbb", kC = "cccccccccccc", kD = "dddddddddddd";
+
+ContainerMetaOptions with_max_cached(size_t n, ContainerMetaOptions o = {}) {
+  o.max_cached = n;
+  return o;
+}
+
+// A cache of 3 filled with kA, kB, kC, all fetched (in that order: kA is the least recently used).
+struct FullCache {
+  FakeDocker docker{kInspect};
+  ContainerMetadata meta{docker.path(), with_max_cached(3)};
+  FullCache() {
+    for (const auto& id : {kA, kB, kC}) CHECK(meta.lookup(id) == nullptr);
+    REQUIRE(eventually([&] { return meta.fetched() == 3; }));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a full cache evicts its least recently used entry for a new id instead of refusing it") {
+  FullCache f;
+  auto& meta = f.meta;
+  CHECK(meta.lookup(kD) == nullptr);  // full: kA (least recently used) makes room, kD is queued
+  CHECK(meta.evicted() == 1);
+  CHECK(meta.queue_drops() == 0);
+  std::shared_ptr<const ContainerMeta> m;
+  REQUIRE(eventually([&] { return (m = meta.lookup(kD)) != nullptr; }));
+  CHECK(m->name == "web-1");
+  CHECK(meta.fetched() == 4);
+  CHECK(f.docker.requests() == 4);
+  CHECK(meta.lookup(kB) != nullptr);  // kB and kC stayed
+  CHECK(meta.lookup(kC) != nullptr);
+  CHECK(f.docker.requests() == 4);
+  CHECK(meta.lookup(kA) == nullptr);  // kA was evicted: fetched again
+  REQUIRE(eventually([&] { return meta.lookup(kA) != nullptr; }));
+  CHECK(f.docker.requests() == 5);
+  CHECK(meta.evicted() == 2);
+  CHECK(meta.queue_drops() == 0);
+}
+
+TEST_CASE("a lookup marks its id most recently used so the entry is kept over older ones") {
+  FullCache f;
+  auto& meta = f.meta;
+  CHECK(meta.lookup(kA) != nullptr);  // kA is now the most recently used, kB the least
+  CHECK(meta.lookup(kD) == nullptr);
+  REQUIRE(eventually([&] { return meta.fetched() == 4; }));
+  CHECK(meta.evicted() == 1);
+  CHECK(meta.lookup(kA) != nullptr);  // kA survived: answered from the cache, no new request
+  CHECK(f.docker.requests() == 4);
+  CHECK(meta.lookup(kB) == nullptr);  // kB was evicted: a new fetch
+  REQUIRE(eventually([&] { return f.docker.requests() == 5; }));
+  REQUIRE(eventually([&] { return meta.lookup(kB) != nullptr; }));
+  CHECK(f.docker.last_request().rfind("GET /containers/bbbbbbbbbbbb/json ", 0) == 0);
+  CHECK(meta.evicted() == 2);  // kC (least recently used after kA, kD) made room for kB
+  CHECK(meta.lookup(kA) != nullptr);
+  CHECK(meta.lookup(kD) != nullptr);
+  CHECK(f.docker.requests() == 5);
+  CHECK(meta.queue_drops() == 0);
+}
+
+TEST_CASE("entries in flight are never evicted and a new id is refused while every entry is in flight") {
+  FakeDocker docker(kInspect, {200}, /*hold=*/true);
+  ContainerMetadata meta(docker.path(), with_max_cached(2));
+  CHECK(meta.lookup(kA) == nullptr);
+  REQUIRE(eventually([&] { return docker.requests() == 1; }));  // the worker is busy on kA (answer held)
+  CHECK(meta.lookup(kB) == nullptr);                              // kB waits in the queue
+  for (int i = 0; i < 10; ++i) CHECK(meta.lookup(kC) == nullptr);  // full, and nothing may be evicted
+  CHECK(meta.queue_drops() == 10);
+  CHECK(meta.evicted() == 0);
+  docker.allow(100);
+  REQUIRE(eventually([&] { return meta.fetched() == 2; }));
+  CHECK(meta.lookup(kA) != nullptr);  // both answers landed: neither entry was lost while in flight
+  CHECK(meta.lookup(kB) != nullptr);
+  CHECK(docker.requests() == 2);  // kC was never asked while refused
+  CHECK(meta.lookup(kC) == nullptr);  // a later event: kA (least recently used) makes room now
+  CHECK(meta.evicted() == 1);
+  REQUIRE(eventually([&] { return meta.lookup(kC) != nullptr; }));
+  CHECK(meta.lookup(kB) != nullptr);
+  CHECK(docker.requests() == 3);
+  CHECK(meta.queue_drops() == 10);
+}
+
+TEST_CASE("a failed entry is evictable and a retry in flight is not") {
+  FakeDocker docker(kInspect, {500, 200, 500, 200}, /*hold=*/true);  // kA, kB, kA again, then kC kD kA: 200
+  ManualClock clock;
+  ContainerMetadata meta(docker.path(), with_max_cached(2, manual_options(clock)));
+  docker.allow(2);
+  CHECK(meta.lookup(kA) == nullptr);
+  REQUIRE(eventually([&] { return meta.failed() == 1; }));  // kA: 500
+  CHECK(meta.lookup(kB) == nullptr);
+  REQUIRE(eventually([&] { return meta.fetched() == 1; }));  // kB: 200
+  clock.advance(1s);
+  CHECK(meta.lookup(kA) == nullptr);  // kA is due: its retry is in flight (answer held)
+  CHECK(meta.retried() == 1);
+  REQUIRE(eventually([&] { return docker.requests() == 3; }));
+  CHECK(meta.lookup(kC) == nullptr);  // only kB may go
+  CHECK(meta.evicted() == 1);
+  CHECK(meta.lookup(kD) == nullptr);  // kA and kC in flight: refused
+  CHECK(meta.queue_drops() == 1);
+  CHECK(meta.evicted() == 1);
+  docker.allow(100);
+  REQUIRE(eventually([&] { return meta.failed() == 2 && meta.fetched() == 2; }));  // kA: 500 again, kC: 200
+  CHECK(meta.lookup(kD) == nullptr);  // the failed kA is the least recently used: evicted for kD
+  CHECK(meta.evicted() == 2);
+  REQUIRE(eventually([&] { return meta.lookup(kD) != nullptr; }));
+  CHECK(meta.lookup(kC) != nullptr);
+  CHECK(meta.lookup(kA) == nullptr);  // evicted while failed: asked again at once, backoff forgotten
+  CHECK(meta.retried() == 1);         // a new entry, not a retry
+  REQUIRE(eventually([&] { return meta.lookup(kA) != nullptr; }));
+  CHECK(meta.evicted() == 3);  // kD (least recently used after kC) made room for kA
+  CHECK(docker.requests() == 6);
+}
