@@ -8,9 +8,10 @@
  *    each fd's first close is reported, after which the bitmap is exact. Nothing is lost at start-up or when
  *    a process predates the sensor.
  *  - Every reported event that creates an fd (open*, creat, socket, accept*, dup*, memfd_create) sets its bit.
- *  - A reported successful close clears it. fds >= PG_FD_BITS are always reported.
- *  - Fork copies the parent's bitmap to a new process (user space copies the fd table); the task's storage
- *    goes with the task.
+ *  - A reported successful close clears it; if its record is then dropped at the ring the bit is set again
+ *    (user space still has the entry). fds >= PG_FD_BITS are always reported.
+ *  - A fork that reached the ring copies the parent's bitmap to the new process (user space copies the fd
+ *    table); a dropped fork leaves the child with every bit set. The task's storage goes with the task.
  */
 #ifndef PEREGRINE_BPF_FD_BITS_H
 #define PEREGRINE_BPF_FD_BITS_H
@@ -58,7 +59,9 @@ static __always_inline void pg__fd_bit_set(struct task_struct *leader, long fd)
 		__sync_fetch_and_or(&bits->w[(n / 64) & (PG_FD_BITS / 64 - 1)], 1ULL << (n % 64));
 }
 
-/* 1 = report this close. Clears the bit of a successful close. */
+/* 1 = report this close. Clears the bit of a successful close right away (the fd number is free from now on:
+ * another thread may reuse it before this close is even reported); the caller sets it again if the record
+ * does not reach the ring, since user space then still has the entry. */
 static __always_inline int pg__close_wanted(struct task_struct *leader, long fd, long ret)
 {
 	if (fd < 0 || fd >= PG_FD_BITS)

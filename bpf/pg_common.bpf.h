@@ -225,7 +225,8 @@ static __always_inline void *pg__ring(void)
 	return rb ? rb : bpf_map_lookup_elem(&pg_rings, &zero);
 }
 
-static __always_inline void pg__submit(struct pg_buf *b, __u32 off, __u8 category)
+/* Copy the built event into the ring; 1 when it is there, 0 when it was dropped (and counted). */
+static __always_inline int pg__submit(struct pg_buf *b, __u32 off, __u8 category)
 {
 	struct pg_counters *c = pg__counters();
 	if (c)
@@ -234,7 +235,7 @@ static __always_inline void pg__submit(struct pg_buf *b, __u32 off, __u8 categor
 	if (size >= PG_MAX_EVENT_SIZE) {
 		if (c)
 			c->drops_oversize++;
-		return;
+		return 0;
 	}
 	/* clang may drop a C-level mask it can prove redundant; the verifier still needs to see one. */
 	asm volatile("%[s] &= 0x3fff" : [s] "+r"(size));  /* == PG_MAX_EVENT_SIZE - 1 */
@@ -245,16 +246,19 @@ static __always_inline void pg__submit(struct pg_buf *b, __u32 off, __u8 categor
 	if (!rb) {
 		if (c)
 			c->drops_ring_full[category < PG_CAT_COUNT ? category : PG_CAT_OTHER]++;
-		return;
+		return 0;
 	}
 	__u64 avail = bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA);
 	__u64 half = bpf_ringbuf_query(rb, BPF_RB_RING_SIZE) / 2;
 	__u64 flags = (avail < half && avail + size >= half) ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
-	if (bpf_ringbuf_output(rb, &b->hdr, size, flags) != 0 && c) {
+	if (bpf_ringbuf_output(rb, &b->hdr, size, flags) == 0)
+		return 1;
+	if (c) {
 		if (category >= PG_CAT_COUNT)
 			category = PG_CAT_OTHER;
 		c->drops_ring_full[category]++;
 	}
+	return 0;
 }
 
 /* The struct file behind `fd` in `task`'s fd table, or NULL. */

@@ -181,8 +181,6 @@ int BPF_PROG(sched_process__fork, struct task_struct *parent, struct task_struct
 		type = PG_TYPE_FORK;
 	else if (nr == PG_NR_VFORK)
 		type = PG_TYPE_VFORK;
-	if (child->pid == child->tgid)
-		pg__fd_bits_fork(parent->group_leader, child);
 	struct pg_buf *b = pg__begin(type, 0, child);
 	if (!b)
 		return 0;
@@ -196,7 +194,11 @@ int BPF_PROG(sched_process__fork, struct task_struct *parent, struct task_struct
 		if (bpf_probe_read_user(&flags, sizeof(flags), (const void *)BPF_CORE_READ(regs, di)) == 0)
 			off = pg__put_u64(b, off, 1, flags);
 	}
-	pg__submit(b, off, PG_CAT_PROC);
+	/* The child inherits its parent's fd bitmap only when user space will copy the parent's fd table too; a
+	 * dropped fork leaves it without one (every bit set), so none of the fds user space finds later in
+	 * /proc can have its close filtered. */
+	if (pg__submit(b, off, PG_CAT_PROC) && child->pid == child->tgid)
+		pg__fd_bits_fork(parent->group_leader, child);
 	return 0;
 }
 

@@ -247,8 +247,10 @@ int BPF_PROG(syscall_exit__dispatch, struct pt_regs *regs, long ret)
 		}
 		off = syscall_exit__fill_slot(b, off, i, kind | (__u32)r->arg[i] << 8 | (__u32)r->arg2[i] << 16);
 	}
-	pg__submit(b, off, pg__category_of((__u16)tkey, r->category));
+	const int sent = pg__submit(b, off, pg__category_of((__u16)tkey, r->category));
 	if ((r->flags & PG_RF_NEW_FD) && ret >= 0)
-		pg__fd_bit_set(task->group_leader, ret);
+		pg__fd_bit_set(task->group_leader, ret);  /* even when dropped: an extra close report is harmless */
+	else if (tkey == PG_TYPE_CLOSE && ret == 0 && !sent)
+		pg__fd_bit_set(task->group_leader, (long)(int)b->args[0]);  /* user space kept the entry */
 	return 0;
 }
