@@ -29,6 +29,7 @@
 
 #define PG_MAX_STR 4096          /* one user/kernel string read */
 #define PG_MAX_ARGS_BYTES 4096   /* argv bytes captured at exec */
+#define PG_MAX_ENV_BYTES 4096    /* environment bytes captured at exec (less when the record has no room) */
 #define PG_MAX_DATA 128          /* I/O data snapshot (sendto/recvfrom ...) */
 #define PG_PAYLOAD_MASK 0x3fff   /* payload offsets are masked to 16 KiB for the verifier */
 #define PG_SCRATCH_SIZE 24576    /* header + masked offset + one max read always fits */

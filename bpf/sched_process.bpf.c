@@ -154,6 +154,22 @@ int BPF_PROG(sched_process__exec, struct task_struct *p, pid_t old_pid, struct l
 		off = pg__put_bytes(b, off, at ? 5 : 2, (const void *)start,
 				    end - start > PG_MAX_ARGS_BYTES ? PG_MAX_ARGS_BYTES : (__u32)(end - start), 1);
 	off = pg__put_str(b, off, at ? 6 : 3, BPF_CORE_READ(bprm, filename), 0);
+	/* The environment (NUL-separated), in the room left after the slots that follow it (exec info and the
+	 * cgroup path, at most PG_CGROUP_DEPTH names of 255 bytes plus their '/'), so it never makes the record
+	 * oversize; user space leaves out a variable cut short. Payloads go in slot order, hence here. */
+	unsigned long env_start = BPF_CORE_READ(mm, env_start), env_end = BPF_CORE_READ(mm, env_end);
+	__u32 used = sizeof(struct pg_event_header) + off + sizeof(struct pg_exec_info) + PG_CGROUP_DEPTH * 256;
+	if (env_end > env_start && used < PG_MAX_EVENT_SIZE - 1) {
+		__u64 len = env_end - env_start;
+		__u32 room = PG_MAX_EVENT_SIZE - 1 - used;
+		if (len > PG_MAX_ENV_BYTES)
+			len = PG_MAX_ENV_BYTES;
+		if (len > room)
+			len = room;
+		/* clang drops pg__put_bytes' mask of off as redundant after the room check; the verifier needs one. */
+		asm volatile("%[o] &= 0x3fff" : [o] "+r"(off));  /* == PG_PAYLOAD_MASK */
+		off = pg__put_bytes(b, off, at ? 7 : 4, (const void *)env_start, (__u32)len, 1);
+	}
 	if (off <= PG_MAX_EVENT_SIZE) {
 		struct pg_exec_info *x = (void *)&b->data[off & PG_PAYLOAD_MASK];
 		sched_process__exec_info(p, x);

@@ -225,6 +225,23 @@ bool EventBuilder::decode_params(const pg_event_header& h, std::span<const uint8
       }
       args.str = std::move(joined);
     }
+    // The environment blob (NUL-separated, cut to the room the record had) -> KEY=VALUE entries.
+    auto& env = out.params[static_cast<size_t>(param_index(out.type, "env"))];
+    exec_env_.reset();
+    if (env.present) {
+      exec_env_ = std::make_shared<const std::vector<std::string>>(split_env(env.str, PG_MAX_ENV_BYTES));
+      if (proc_env()) {
+        std::string joined;
+        for (const auto& kv : *exec_env_) {
+          if (!joined.empty()) joined.push_back(' ');
+          joined += kv;
+        }
+        env.str = std::move(joined);
+      } else {
+        env.present = false;
+        env.str.clear();
+      }
+    }
   }
   return true;
 }
@@ -258,6 +275,7 @@ void EventBuilder::apply_process_state(const pg_event_header& h, std::span<const
       } else {
         p->args.assign(exec_argv_.begin() + 1, exec_argv_.end());
       }
+      p->env = exec_env_;
       if (p->cwd.empty()) {
         char buf[4096];
         auto link = opts_.proc_root + "/" + std::to_string(h.pid) + "/cwd";

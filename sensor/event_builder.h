@@ -6,7 +6,9 @@
 // so strings and vectors keep their capacity.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -43,6 +45,12 @@ class EventBuilder {
 
   const BuilderStats& stats() const { return stats_; }
 
+  /// Attach the process environment (proc.env) to events, and keep the exec events' "env" parameter. Off by
+  /// default: the environment is large and may hold secrets, so it travels only when a loaded rule reads
+  /// proc.env (the engine says so in its selection). The process table keeps it either way. Thread-safe.
+  void set_proc_env(bool on) { proc_env_.store(on, std::memory_order_relaxed); }
+  bool proc_env() const { return proc_env_.load(std::memory_order_relaxed); }
+
  private:
   bool decode_params(const pg_event_header& h, std::span<const uint8_t> payload, Event& out);
   void apply_process_state(const pg_event_header& h, std::span<const uint8_t> payload, Event& out);
@@ -63,6 +71,8 @@ class EventBuilder {
   BuilderStats stats_;
   std::array<uint32_t, PG_MAX_SLOTS + 1> offsets_{};
   std::vector<std::string> exec_argv_;  // argv of the exec event being built
+  std::shared_ptr<const std::vector<std::string>> exec_env_;  // its environment (null = not captured)
+  std::atomic<bool> proc_env_{false};
   SockInfo tuple_sock_;                 // socket tuple of the event being built (connect, accept, send...)
   bool have_tuple_ = false;  // payload offset of each slot (computed per record)
 };

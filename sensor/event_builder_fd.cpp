@@ -214,6 +214,7 @@ void EventBuilder::fill_process(ProcEntry* p, Event& out) {
     pi.exepath = p->exepath;
     pi.cwd = p->cwd;
     pi.args = p->args;
+    if (p->env && proc_env()) pi.env = *p->env; else pi.env.clear();
     pi.sid = p->sid;
     pi.pgid = p->pgid;
     pi.vpgid = p->vpgid;
@@ -239,6 +240,7 @@ void EventBuilder::fill_process(ProcEntry* p, Event& out) {
     pi.exepath.clear();
     pi.cwd.clear();
     pi.args.clear();
+    pi.env.clear();
     pi.sid = pi.pgid = pi.vpgid = pi.vpid = pi.vtid = 0;
     pi.loginuid = 0xffffffffu;
     pi.tty = 0;

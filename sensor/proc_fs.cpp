@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "bpf/event_layout.h"
 #include "sensor/container_id.h"
 
 namespace peregrine::sensor {
@@ -147,6 +148,19 @@ std::vector<std::string> split_argv(std::string_view blob) {
   return out;
 }
 
+std::vector<std::string> split_env(std::string_view blob, size_t limit) {
+  if (blob.size() > limit) blob = blob.substr(0, limit);
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < blob.size()) {
+    size_t z = blob.find('\0', i);
+    if (z == std::string_view::npos) break;  // cut short
+    if (z > i) out.emplace_back(blob.substr(i, z - i));
+    i = z + 1;
+  }
+  return out;
+}
+
 uint64_t boot_epoch_ns() {
   timespec rt{}, bt{};
   ::clock_gettime(CLOCK_REALTIME, &rt);
@@ -221,6 +235,7 @@ Result<ProcEntry> read_proc_entry(const std::string& root, uint32_t pid, uint64_
     e.exe = argv.front();
     e.args.assign(argv.begin() + 1, argv.end());
   }
+  e.env = std::make_shared<const std::vector<std::string>>(split_env(read_file(dir + "/environ"), PG_MAX_ENV_BYTES));
   e.exepath = read_link(dir + "/exe");
   constexpr std::string_view kDeleted = " (deleted)";
   if (e.exepath.size() > kDeleted.size() && e.exepath.ends_with(kDeleted))

@@ -34,6 +34,9 @@ std::optional<StatFields> parse_proc_stat(std::string_view content);
 StatusFields parse_proc_status(std::string_view content);
 /// NUL-separated argv -> argv vector (trailing NUL optional).
 std::vector<std::string> split_argv(std::string_view blob);
+/// NUL-separated environment, possibly cut at `limit` bytes -> KEY=VALUE entries. A last entry with no NUL
+/// after it was cut short and is left out, and so are empty entries.
+std::vector<std::string> split_env(std::string_view blob, size_t limit);
 
 /// Epoch ns of boot (CLOCK_REALTIME - CLOCK_BOOTTIME), to turn boot-clock stamps into wall time.
 uint64_t boot_epoch_ns();

@@ -29,6 +29,9 @@ struct ProcEntry {
   bool exe_from_memfd = false, exe_upper_layer = false, exe_lower_layer = false, exe_writable = false;
   std::string comm, exe, exepath, cwd;
   std::vector<std::string> args;
+  // KEY=VALUE, from the exec or /proc/<pid>/environ (at most PG_MAX_ENV_BYTES); shared with forked children,
+  // which inherit it unchanged, so a fork copies a pointer, not the strings. Null = not known.
+  std::shared_ptr<const std::vector<std::string>> env;
   std::string container_id = "host";
   bool exited = false;
   FdTable fds;

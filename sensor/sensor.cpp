@@ -56,8 +56,9 @@ Result<std::unique_ptr<Sensor>> Sensor::create(SensorOptions opts, EventSink& si
 
 Sensor::~Sensor() { stop(); }
 
-Result<void> Sensor::select(std::span<const EventType> types, const OpenFilter& open_filter) {
+Result<void> Sensor::select(std::span<const EventType> types, const OpenFilter& open_filter, bool proc_env) {
   if (auto r = probe_->set_open_filter(open_filter); !r) return r;
+  builder_->set_proc_env(proc_env);
   std::vector<EventType> fwd(types.begin(), types.end());
   if (fwd.empty()) fwd = supported_event_types();
   uint64_t m0 = 0, m1 = 0;

@@ -81,8 +81,9 @@ class Sensor {
   Sensor& operator=(const Sensor&) = delete;
 
   /// Event types the engine wants (empty = all supported), and the opens its rules could match (the in-kernel
-  /// open filter; pass_all = every open). The kernel also traces the state set.
-  Result<void> select(std::span<const EventType> types, const OpenFilter& open_filter = {});
+  /// open filter; pass_all = every open). The kernel also traces the state set. `proc_env`: a loaded rule reads
+  /// proc.env, so events carry the process environment (EventBuilder::set_proc_env).
+  Result<void> select(std::span<const EventType> types, const OpenFilter& open_filter = {}, bool proc_env = false);
   void start();
   void stop();
   SensorStats stats() const;

@@ -126,7 +126,8 @@ TEST_CASE("fork then exec: process record params container id ancestors and user
   CHECK(ev.num == 2);
   CHECK(ev.type == EventType::kExecve);
   CHECK(ev.ts_ns == 1'000'000'005ull);
-  REQUIRE(ev.params.size() == 4);
+  REQUIRE(ev.params.size() == 5);  // res exe args filename env
+  CHECK_FALSE(ev.params[4].present);  // no env captured
   CHECK(ev.params[1].str == "cat");
   CHECK(ev.params[2].str == "-n /etc/shadow");
   CHECK(ev.params[3].str == "../../bin/cat");
@@ -305,4 +306,51 @@ TEST_CASE("a successful exec drops O_CLOEXEC fds from the table and keeps the ot
   CHECK(f.procs.find(100)->fds.find(3) == nullptr);
   REQUIRE(f.procs.find(100)->fds.find(4) != nullptr);
   CHECK(f.procs.find(100)->fds.find(4)->name == "/etc/kept");
+}
+
+TEST_CASE("exec environment: kept per process and inherited - attached to events only when proc.env is needed") {
+  Fixture f;
+  pg_exec_info x{};
+  // The kernel cut the blob at the room the record had: the last variable has no NUL and is left out.
+  const std::string env("HOME=/root\0LD_PRELOAD=/tmp/evil.so\0\0PATH=/usr/bin\0TRUNCA", 55);
+  auto exec_with_env = [&](uint32_t pid) {
+    Record exec(EventType::kExecve, 0, pid);
+    exec.ppid(100).u64(0, 0).str(2, std::string("sh\0", 3)).str(3, "/bin/sh").raw(PG_SLOT_EXEC_INFO, &x, sizeof(x))
+        .str(4, env);
+    return exec;
+  };
+  const std::vector<std::string> want{"HOME=/root", "LD_PRELOAD=/tmp/evil.so", "PATH=/usr/bin"};
+
+  // Off (the default): the table keeps it, nothing travels.
+  auto e1 = exec_with_env(300);
+  REQUIRE(f.build(e1));
+  CHECK_FALSE(f.ev.params[4].present);
+  CHECK(f.ev.proc.env.empty());
+  REQUIRE(f.procs.find(300) != nullptr);
+  REQUIRE(f.procs.find(300)->env != nullptr);
+  CHECK(*f.procs.find(300)->env == want);
+
+  // On: the exec event renders env like args, and every later event of the process carries proc.env.
+  f.b->set_proc_env(true);
+  auto e2 = exec_with_env(301);
+  REQUIRE(f.build(e2));
+  CHECK(f.ev.params[4].str == "HOME=/root LD_PRELOAD=/tmp/evil.so PATH=/usr/bin");
+  CHECK(f.ev.proc.env == want);
+  Record fork(EventType::kClone, 0, 302);
+  fork.ppid(301).u64(0, 0).u64(1, 0x11);
+  REQUIRE(f.build(fork));
+  CHECK(f.ev.proc.env == want);  // the child inherits it
+  Record open(EventType::kOpenat, 3, 302);
+  open.u64(0, 3).u64(1, static_cast<uint64_t>(AT_FDCWD)).str(2, "/etc/hosts").u64(3, O_RDONLY);
+  REQUIRE(f.build(open));
+  CHECK(f.ev.proc.env == want);
+
+  // A process whose environment is unknown carries none, and neither does the reused event after it.
+  Record other(EventType::kOpenat, 3, 100);
+  other.u64(0, 3).u64(1, static_cast<uint64_t>(AT_FDCWD)).str(2, "/etc/hosts").u64(3, O_RDONLY);
+  REQUIRE(f.build(other));
+  CHECK(f.ev.proc.env.empty());
+  f.b->set_proc_env(false);
+  REQUIRE(f.build(open));
+  CHECK(f.ev.proc.env.empty());
 }

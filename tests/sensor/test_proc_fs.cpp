@@ -137,3 +137,11 @@ TEST_CASE("seed from the real /proc finds this process") {
   CHECK(self->exepath == fs::read_symlink("/proc/self/exe").string());
   CHECK(self->cwd == fs::current_path().string());
 }
+
+TEST_CASE("split_env: NUL-separated variables - a cut last one and empty entries are left out") {
+  CHECK(split_env(std::string("A=1\0B=2\0", 8), 4096) == std::vector<std::string>{"A=1", "B=2"});
+  CHECK(split_env(std::string("A=1\0B=2", 7), 4096) == std::vector<std::string>{"A=1"});          // cut short
+  CHECK(split_env(std::string("A=1\0\0B=2\0", 9), 4096) == std::vector<std::string>{"A=1", "B=2"});
+  CHECK(split_env(std::string("A=1\0B=22\0", 9), 6) == std::vector<std::string>{"A=1"});           // limit cuts B
+  CHECK(split_env("", 4096).empty());
+}

@@ -102,6 +102,54 @@ TEST_CASE("execve from a forked child: exec event with exepath args parent chain
   CHECK(exit_ev->proc.comm == "true");
 }
 
+TEST_CASE("exec environment: proc.env of the exec and of later events once the engine asks for it") {
+  if (!can_run()) return;
+  Live live;
+  REQUIRE(live.sensor->select({}, OpenFilter{}, /*proc_env=*/true).ok());
+  const char* bin = std::filesystem::exists("/usr/bin/true") ? "/usr/bin/true" : "/bin/true";
+  const std::string big(300, 'x');  // several words long: not just the first page of the area
+  pid_t child = run_child([&] {
+    char* const argv[] = {const_cast<char*>("true"), nullptr};
+    const std::string v1 = "PEREGRINE_ENV_MARKER=ld-preload-test", v2 = "PEREGRINE_BIG=" + big;
+    char* const envp[] = {const_cast<char*>("HOME=/nonexistent"), const_cast<char*>(v1.c_str()),
+                          const_cast<char*>(v2.c_str()), nullptr};
+    ::execve(bin, argv, envp);
+    return 127;
+  });
+  auto ev = live.sink.wait_for([&](const Event& e) {
+    return e.type == EventType::kExecve && e.proc.pid == static_cast<uint32_t>(child);
+  });
+  REQUIRE(ev.has_value());
+  CHECK(ev->proc.env ==
+        std::vector<std::string>{"HOME=/nonexistent", "PEREGRINE_ENV_MARKER=ld-preload-test", "PEREGRINE_BIG=" + big});
+  CHECK(ev->params[4].str == "HOME=/nonexistent PEREGRINE_ENV_MARKER=ld-preload-test PEREGRINE_BIG=" + big);
+  auto exit_ev = live.sink.wait_for([&](const Event& e) {
+    return e.type == EventType::kProcexit && e.proc.pid == static_cast<uint32_t>(child);
+  });
+  REQUIRE(exit_ev.has_value());
+  CHECK(exit_ev->proc.env.size() == 3);  // later events of the process carry it too
+
+  // An environment larger than PG_MAX_ENV_BYTES: a prefix of whole variables, none cut short.
+  std::vector<std::string> vars;
+  for (int i = 0; i < 30; ++i) vars.push_back("PEREGRINE_V" + std::to_string(i) + "=" + std::string(200, 'a' + i % 26));
+  pid_t big_child = run_child([&] {
+    std::vector<char*> envp;
+    for (auto& v : vars) envp.push_back(v.data());
+    envp.push_back(nullptr);
+    char* const argv[] = {const_cast<char*>("true"), nullptr};
+    ::execve(bin, argv, envp.data());
+    return 127;
+  });
+  auto big_ev = live.sink.wait_for([&](const Event& e) {
+    return e.type == EventType::kExecve && e.proc.pid == static_cast<uint32_t>(big_child);
+  });
+  REQUIRE(big_ev.has_value());
+  const auto& got = big_ev->proc.env;
+  CHECK(got.size() >= 15);  // 4096 bytes hold 19 of them
+  CHECK(got.size() < vars.size());
+  for (size_t i = 0; i < got.size() && i < vars.size(); ++i) CHECK(got[i] == vars[i]);
+}
+
 TEST_CASE("connect to a loopback listener: tuple from the kernel socket then accept on the server side") {
   if (!can_run()) return;
   Live live;

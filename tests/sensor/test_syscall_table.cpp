@@ -93,3 +93,14 @@ TEST_CASE("exec and clone success come from sched hooks: sys_exit reports failur
   }
   CHECK((syscall_row(EventType::kOpenat)->recipe.flags & PG_RF_TOCTOU) != 0);
 }
+
+TEST_CASE("exec slots written by the BPF exec hook (bpf/sched_process.bpf.c) match the EventSpec") {
+  CHECK(param_index(EventType::kExecve, "args") == 2);
+  CHECK(param_index(EventType::kExecve, "filename") == 3);
+  CHECK(param_index(EventType::kExecve, "env") == 4);
+  CHECK(param_index(EventType::kExecveat, "dirfd") == 1);
+  CHECK(param_index(EventType::kExecveat, "flags") == 3);
+  CHECK(param_index(EventType::kExecveat, "args") == 5);
+  CHECK(param_index(EventType::kExecveat, "filename") == 6);
+  CHECK(param_index(EventType::kExecveat, "env") == 7);
+}
