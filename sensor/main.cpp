@@ -174,12 +174,12 @@ int run(const std::string& config_path) {
   while (!shutdown.wait_for(std::chrono::milliseconds(100))) {
     if (auto msg = control.poll()) {
       auto types = to_types(msg->event_types);
-      if (auto r = s.select(types, msg->open_filter); !r)
+      if (auto r = s.select(types, msg->open_filter, msg->proc_env); !r)
         log->warn("cannot apply the engine's selection: {}", r.error().message);
       else
-        log->info("engine selection generation {}: {} event types; open filter: {}", msg->generation,
+        log->info("engine selection generation {}: {} event types; open filter: {}; proc.env: {}", msg->generation,
                   msg->event_types.empty() ? std::string("all") : std::to_string(types.size()),
-                  peregrine::describe(msg->open_filter));
+                  peregrine::describe(msg->open_filter), msg->proc_env ? "sent" : "not sent");
     }
   }
   log->info("shutting down");

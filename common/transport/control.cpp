@@ -28,11 +28,14 @@ void to_json(nlohmann::json& j, const ControlMessage& m) {
     }
     j["open_filter"] = nlohmann::json{{"terms", std::move(terms)}};
   }
+  if (m.proc_env) j["proc_env"] = true;  // absent = false: what an engine that predates the field sends
 }
 
 void from_json(const nlohmann::json& j, ControlMessage& m) {
   j.at("generation").get_to(m.generation);
   j.at("event_types").get_to(m.event_types);
+  auto env = j.find("proc_env");
+  m.proc_env = env != j.end() && env->get<bool>();
   m.open_filter = OpenFilter{};
   auto f = j.find("open_filter");
   if (f == j.end() || f->is_null()) return;
@@ -57,6 +60,9 @@ Result<ControlMessage> decode_control(std::string_view text) {
   auto v = j.find("version");
   if (v == j.end() || !v->is_number_integer() || v->get<int>() != kControlVersion) {
     return make_error("unsupported control message version");
+  }
+  if (auto env = j.find("proc_env"); env != j.end() && !env->is_boolean()) {
+    return make_error("invalid control message: proc_env must be a boolean");
   }
   try {
     auto m = j.get<ControlMessage>();
@@ -89,11 +95,12 @@ ControlPublisher::~ControlPublisher() {
   zmq_socket_monitor(sock_.handle(), nullptr, 0);
 }
 
-void ControlPublisher::publish(std::vector<std::string> event_types, OpenFilter open_filter) {
+void ControlPublisher::publish(std::vector<std::string> event_types, OpenFilter open_filter, bool proc_env) {
   {
     std::lock_guard lock(mu_);
     current_.event_types = std::move(event_types);
     current_.open_filter = std::move(open_filter);
+    current_.proc_env = proc_env;
     current_.generation++;
     dirty_ = true;
   }

@@ -1,5 +1,5 @@
-// The control link (engine → sensor): which event types the loaded rules need, and which opens they could
-// match at all (the in-kernel open filter, common/open_filter.h).
+// The control link (engine → sensor): which event types the loaded rules need, which opens they could
+// match at all (the in-kernel open filter, common/open_filter.h), and whether any of them reads proc.env.
 //
 // The selection is idempotent state, not a stream: the engine's publisher re-sends the current selection
 // periodically and whenever its socket (re)connects, so a restarted sensor learns it without asking. Both
@@ -28,13 +28,15 @@ struct ControlMessage {
   std::vector<std::string> event_types;  // empty = all event types
   uint64_t generation = 0;               // bumped by every publish() of one engine run
   OpenFilter open_filter;                // JSON "open_filter": absent or null = pass everything
+  bool proc_env = false;                 // JSON "proc_env": some rule reads proc.env (absent = false)
   bool operator==(const ControlMessage&) const = default;
 };
 
 void to_json(nlohmann::json& j, const ControlMessage& m);
 void from_json(const nlohmann::json& j, ControlMessage& m);
 std::string encode_control(const ControlMessage& m);
-/// Rejects other versions, missing fields, non-string types and open filters over the kernel's limits.
+/// Rejects other versions, missing fields, non-string types, a non-boolean proc_env and open filters over the
+/// kernel's limits.
 Result<ControlMessage> decode_control(std::string_view text);
 
 struct ControlOptions {
@@ -50,7 +52,8 @@ class ControlPublisher {
   ControlPublisher& operator=(const ControlPublisher&) = delete;
 
   /// Sets the selection (bumping the generation) and sends it as soon as possible. Thread-safe.
-  void publish(std::vector<std::string> event_types, OpenFilter open_filter = {});
+  /// `proc_env`: attach each process's environment to events (some loaded rule reads proc.env).
+  void publish(std::vector<std::string> event_types, OpenFilter open_filter = {}, bool proc_env = false);
   /// The current selection (generation 0 = nothing published yet).
   ControlMessage current() const;
   uint64_t sent() const { return sent_.load(std::memory_order_relaxed); }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engine/rules/proc_env.h"
+
 namespace peregrine::engine {
 
 Result<std::shared_ptr<const CompiledAppend>> compile_append_output(const AppendOutputSpec& spec,
@@ -30,6 +32,7 @@ Result<std::shared_ptr<const CompiledAppend>> compile_append_output(const Append
   if (!ff) return fail("extra_fields", ff.error().message);
   c->extra_fields = std::move(ff).value();
   c->static_fields = spec.static_fields;
+  c->needs_proc_env = output_reads_proc_env(c->extra_output) || output_reads_proc_env(c->extra_fields);
   return std::shared_ptr<const CompiledAppend>(std::move(c));
 }
 

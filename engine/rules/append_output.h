@@ -26,6 +26,7 @@ struct CompiledAppend {
   OutputFormat extra_output;
   OutputFormat extra_fields;  // "%f1 %f2 ...": rendered only for its typed fields
   std::vector<std::pair<std::string, std::string>> static_fields;
+  bool needs_proc_env = false;  // extra_output or extra_fields reads proc.env
 };
 
 /// Compiles a spec; the error names the offending field and the spec's position.

@@ -8,6 +8,7 @@
 #include "engine/filter/parser.h"
 #include "engine/rules/exceptions.h"
 #include "engine/rules/lists.h"
+#include "engine/rules/proc_env.h"
 
 namespace peregrine::engine {
 namespace {
@@ -276,6 +277,8 @@ class RuleCompiler {
     c->filter = std::move(filter).value();
     c->output = std::move(output).value();
     c->index = rule.index;
+    c->reads_proc_env = ast_reads_proc_env(*ast) || output_reads_proc_env(c->output);
+    c->needs_proc_env = c->reads_proc_env;
     if (rule.source == kSourceK8sAudit) {
       c->evttypes.set(static_cast<size_t>(EventType::kK8sAudit));
     } else {

@@ -41,6 +41,8 @@ struct CompiledRule {
   OpenFilter open_filter{false, {}};  // opens the rule can match (none for k8s_audit rules)
   size_t index = 0;                   // definition order
   std::vector<std::shared_ptr<const CompiledAppend>> appends;  // engine append_output entries that match
+  bool reads_proc_env = false;        // the condition (macros and exceptions included) or output reads proc.env
+  bool needs_proc_env = false;        // ... or one of `appends` does (kept by RuleEngine::apply_append_output)
 };
 
 /// Compiles everything `col` holds. Diagnostics go to `res`; compiled rules (including disabled ones) are

@@ -124,12 +124,18 @@ Result<void> RuleEngine::set_append_output(std::vector<AppendOutputSpec> specs) 
 }
 
 Result<void> RuleEngine::apply_append_output() {
-  for (auto& r : rules_) r->appends.clear();
+  for (auto& r : rules_) {
+    r->appends.clear();
+    r->needs_proc_env = r->reads_proc_env;
+  }
   for (const auto& spec : append_specs_) {
     auto c = compile_append_output(spec, registry_, pool_.get());
     if (!c) return c.error();
-    for (auto& r : rules_)
-      if (append_output_matches(spec, r->source, r->tags, r->name)) r->appends.push_back(*c);
+    for (auto& r : rules_) {
+      if (!append_output_matches(spec, r->source, r->tags, r->name)) continue;
+      r->appends.push_back(*c);
+      r->needs_proc_env = r->needs_proc_env || (*c)->needs_proc_env;
+    }
   }
   return {};
 }
@@ -217,6 +223,14 @@ OpenFilter RuleEngine::open_filter() const {
   }
   normalize_open_filter(f);
   return f;
+}
+
+bool RuleEngine::needs_proc_env() const {
+  for (size_t i = 0; i < rules_.size(); ++i) {
+    // Like is_enabled(): a rule below the minimum priority is never evaluated, so it needs nothing.
+    if (enabled_[i] != 0 && rules_[i]->priority <= min_priority_ && rules_[i]->needs_proc_env) return true;
+  }
+  return false;
 }
 
 void RuleEngine::process(const Event& evt, std::vector<Alert>& out) {

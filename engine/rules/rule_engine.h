@@ -70,6 +70,9 @@ class RuleEngine {
   EventTypeSet needed_event_types() const;
   /// Union of the open filters of enabled rules: the opens some enabled rule could match.
   OpenFilter open_filter() const;
+  /// True if an enabled rule reads proc.env in its condition, output or append_output entries: only then
+  /// must the sensor attach process environments to events.
+  bool needs_proc_env() const;
 
   /// All compiled rules (enabled or not), in definition order.
   const std::vector<std::unique_ptr<CompiledRule>>& rules() const { return rules_; }

@@ -116,8 +116,10 @@ static int run_daemon_checked(const std::string& config_path) {
   transport::ControlPublisher control(ctx, ec.control_endpoint);
   auto wanted = names(rules.needed_event_types());
   auto open_filter = rules.open_filter();
-  log->info("asked the sensor for {} event types; open filter: {}", wanted.size(), describe(open_filter));
-  control.publish(wanted, std::move(open_filter));
+  const bool proc_env = rules.needs_proc_env();
+  log->info("asked the sensor for {} event types; open filter: {}; proc.env: {}", wanted.size(),
+            describe(open_filter), proc_env ? "needed" : "not needed");
+  control.publish(wanted, std::move(open_filter), proc_env);
 
   Pipeline pipeline(
       rules,

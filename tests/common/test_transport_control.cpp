@@ -37,6 +37,58 @@ TEST_CASE("control: JSON round trip and validation") {
   CHECK(all->event_types.empty());  // empty = all event types
 }
 
+TEST_CASE("control: proc_env round trip, absent means false, non-boolean is rejected") {
+  ControlMessage on{{"execve"}, 7, {}, true};
+  std::string wire = encode_control(on);
+  CHECK(wire == R"({"event_types":["execve"],"generation":7,"proc_env":true,"version":1})");
+  auto back = decode_control(wire);
+  REQUIRE(back.ok());
+  CHECK(back->proc_env);
+  CHECK(*back == on);
+
+  ControlMessage off{{"execve"}, 8, {}, false};
+  auto off_back = decode_control(encode_control(off));
+  REQUIRE(off_back.ok());
+  CHECK_FALSE(off_back->proc_env);
+  CHECK(*off_back == off);
+  auto explicit_false = decode_control(R"({"event_types":[],"generation":1,"proc_env":false,"version":1})");
+  REQUIRE(explicit_false.ok());
+  CHECK_FALSE(explicit_false->proc_env);
+
+  auto old = decode_control(R"({"event_types":[],"generation":1,"version":1})");  // an older engine's message
+  REQUIRE(old.ok());
+  CHECK_FALSE(old->proc_env);
+
+  for (const char* bad : {R"("yes")", "1", "null", "[true]"}) {
+    CAPTURE(bad);
+    auto r = decode_control(std::string(R"({"event_types":[],"generation":1,"version":1,"proc_env":)") + bad + "}");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message.find("proc_env") != std::string::npos);
+  }
+}
+
+TEST_CASE("control: the proc_env flag travels with the selection and its re-sends") {
+  zmq::context_t ctx;
+  ControlListener listener(ctx, "tcp://127.0.0.1:0");
+  ControlPublisher publisher(ctx, listener.endpoint(), ControlOptions{20ms});
+  publisher.publish({"execve"}, {}, true);
+  CHECK(publisher.current().proc_env);
+  auto m = listener.poll(10s);
+  REQUIRE(m.has_value());
+  CHECK(m->proc_env);
+  CHECK(m->generation == 1);
+  uint64_t before = listener.received();
+  CHECK(wait_until([&] {
+    CHECK_FALSE(listener.poll(1ms).has_value());  // re-sends carry the same flag: nothing new
+    return listener.received() >= before + 2;
+  }));
+  publisher.publish({"execve"});  // the default: not needed
+  auto m2 = listener.poll(10s);
+  REQUIRE(m2.has_value());
+  CHECK_FALSE(m2->proc_env);
+  CHECK(m2->generation == 2);
+}
+
 TEST_CASE("control: the listener receives the selection - re-sends of the same selection are not repeated") {
   zmq::context_t ctx;
   ControlListener listener(ctx, "tcp://127.0.0.1:0");

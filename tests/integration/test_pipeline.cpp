@@ -1,6 +1,7 @@
 // sensor → engine → router with the real binaries.
 #include <doctest/doctest.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -139,6 +140,56 @@ TEST_CASE("live: a file opened on this host raises one alert through sensor, eng
   check_metrics(ports.sensor, "sensor");
   check_metrics(ports.engine, "engine");
   check_metrics(ports.router, "router");
+  CHECK(sensor.stop(SIGTERM, 15s) == 0);
+  CHECK(engine.stop(SIGTERM, 10s) == 0);
+  CHECK(router.stop(SIGTERM, 10s) == 0);
+}
+
+TEST_CASE("live: a rule on proc.env makes the engine ask for the environment and fires with its value") {
+  if (!can_run_sensor()) {
+    MESSAGE("SKIPPED: needs root and /sys/kernel/btf/vmlinux to load the sensor");
+    return;
+  }
+  TempDir dir;
+  StackPorts ports;
+  const std::string marker = "preload-" + std::to_string(getpid());
+  auto rules = dir / "rules.yaml";
+  std::ofstream(rules) << R"(
+- rule: Exec with the integration environment marker
+  desc: a process started with PEREGRINE_IT_PRELOAD set to this test's marker
+  condition: evt.type = execve and evt.dir = < and proc.env[PEREGRINE_IT_PRELOAD] = )" << marker << R"(
+  output: marked exec (value=%proc.env[PEREGRINE_IT_PRELOAD] proc=%proc.name)
+  priority: WARNING
+)";
+  auto cfg = write_stack_config(dir, ports, rules.string());
+  Child router(binary("peregrine-router"), {"--config", cfg}, dir / "router");
+  Child engine(binary("peregrine-engine"), {"--config", cfg}, dir / "engine");
+  Child sensor(binary("peregrine-sensor"), {"--config", cfg}, dir / "sensor");
+  // The sensor says when it applied a selection that asks for proc.env.
+  bool applied = wait_until([&] { return sensor.stderr_text().find("proc.env: sent") != std::string::npos; }, 60s);
+  INFO("sensor stderr: " << sensor.stderr_text());
+  INFO("engine stderr: " << engine.stderr_text());
+  REQUIRE(applied);
+  CHECK(engine.stderr_text().find("proc.env: needed") != std::string::npos);
+
+  const char* bin = std::filesystem::exists("/usr/bin/true") ? "/usr/bin/true" : "/bin/true";
+  pid_t child = fork();
+  if (child == 0) {
+    const std::string var = "PEREGRINE_IT_PRELOAD=" + marker;
+    char* const argv[] = {const_cast<char*>("true"), nullptr};
+    char* const envp[] = {const_cast<char*>(var.c_str()), nullptr};
+    execve(bin, argv, envp);
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  auto file = dir / "alerts.jsonl";
+  REQUIRE(wait_until([&] { return !read_lines(file).empty(); }, 30s));
+  auto alerts = alerts_in(file);
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0]["rule"] == "Exec with the integration environment marker");
+  CHECK(alerts[0]["output_fields"]["proc.env[PEREGRINE_IT_PRELOAD]"] == marker);
+  CHECK(alerts[0]["output_fields"]["proc.name"] == "true");
   CHECK(sensor.stop(SIGTERM, 15s) == 0);
   CHECK(engine.stop(SIGTERM, 10s) == 0);
   CHECK(router.stop(SIGTERM, 10s) == 0);
