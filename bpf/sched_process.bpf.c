@@ -19,6 +19,10 @@
 
 #define PG_OVERLAYFS_MAGIC 0x794c7630
 #define PG_CGROUP_DEPTH 8
+#define PG_SB_RDONLY 1           /* super_block.s_flags */
+#define PG_MNT_READONLY 0x40     /* vfsmount.mnt_flags */
+#define PG_S_IMMUTABLE 8         /* inode.i_flags */
+#define PG_CAP_DAC_OVERRIDE 1
 
 struct kernfs_node___old {
 	struct kernfs_node *parent;
@@ -77,6 +81,31 @@ static __always_inline __u32 sched_process__pid_nr(struct pid *pid, int virt)
 	return (__u32)up.nr;
 }
 
+/* Falco's exe_writable: could the process's filesystem identity write its own executable? Read-only
+ * superblock or mount and immutable inodes say no; the owner says yes (it may chmod the file); otherwise the
+ * group or other write bit (the file's group against fsgid only: supplementary groups and ACLs are beyond a
+ * BPF program), or CAP_DAC_OVERRIDE in the effective set. */
+static __always_inline int sched_process__exe_writable(struct task_struct *p, struct file *exe, struct inode *ino)
+{
+	if (BPF_CORE_READ(ino, i_sb, s_flags) & PG_SB_RDONLY)
+		return 0;
+	if (BPF_CORE_READ(exe, f_path.mnt, mnt_flags) & PG_MNT_READONLY)
+		return 0;
+	if (BPF_CORE_READ(ino, i_flags) & PG_S_IMMUTABLE)
+		return 0;
+	const struct cred *cred = BPF_CORE_READ(p, cred);
+	__u32 fsuid = BPF_CORE_READ(cred, fsuid.val), fsgid = BPF_CORE_READ(cred, fsgid.val);
+	umode_t mode = BPF_CORE_READ(ino, i_mode);
+	if (fsuid == BPF_CORE_READ(ino, i_uid.val))
+		return 1;
+	if (fsgid == BPF_CORE_READ(ino, i_gid.val) ? (mode & 00020) : (mode & 00002))
+		return 1;
+	kernel_cap_t eff = BPF_CORE_READ(cred, cap_effective);
+	__u64 caps = 0;
+	__builtin_memcpy(&caps, &eff, sizeof(caps));
+	return (caps >> PG_CAP_DAC_OVERRIDE) & 1;
+}
+
 static __always_inline void sched_process__exe_info(struct task_struct *p, struct pg_exec_info *x)
 {
 	struct file *exe = BPF_CORE_READ(p, mm, exe_file);
@@ -91,6 +120,8 @@ static __always_inline void sched_process__exe_info(struct task_struct *p, struc
 	if (prefix[0] == 'm' && prefix[1] == 'e' && prefix[2] == 'm' && prefix[3] == 'f' && prefix[4] == 'd' &&
 	    prefix[5] == ':')
 		x->flags |= PG_EXE_FROM_MEMFD;
+	if (ino && sched_process__exe_writable(p, exe, ino))
+		x->flags |= PG_EXE_WRITABLE;
 	if (BPF_CORE_READ(ino, i_sb, s_magic) == PG_OVERLAYFS_MAGIC) {
 		struct ovl_inode *oi = container_of(ino, struct ovl_inode, vfs_inode);
 		if (BPF_CORE_READ(oi, __upperdentry))

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <arpa/inet.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -21,6 +22,7 @@
 #include <fstream>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <signal.h>
 #include <thread>
 
@@ -211,6 +213,37 @@ TEST_CASE("ptrace attach to a child: request and target pid") {
   REQUIRE(ev.has_value());
   CHECK(ev->res == 0);
   CHECK(static_cast<pid_t>(ev->params[2].num) == child);
+}
+
+TEST_CASE("exe_writable: the owner and other-writable files are writable - a root-owned 0755 binary is not for nobody") {
+  if (!can_run()) return;
+  Live live;
+  const std::string bin = std::filesystem::exists("/usr/bin/true") ? "/usr/bin/true" : "/bin/true";
+  char dir_tmpl[] = "/tmp/pg-exe-writable-XXXXXX";
+  REQUIRE(::mkdtemp(dir_tmpl) != nullptr);
+  const std::string dir = dir_tmpl, open_copy = dir + "/true-0757";
+  ::chmod(dir.c_str(), 0755);
+  std::filesystem::copy_file(bin, open_copy);
+  ::chmod(open_copy.c_str(), 0757);
+  auto exec_as = [&](const std::string& path, bool as_nobody) {
+    return run_child([&] {
+      if (as_nobody && (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0)) return 126;
+      char* const argv[] = {const_cast<char*>("true"), nullptr};
+      ::execv(path.c_str(), argv);
+      return 127;
+    });
+  };
+  auto writable = [&](pid_t child) -> std::optional<bool> {
+    auto ev = live.sink.wait_for([&](const Event& e) {
+      return e.type == EventType::kExecve && e.proc.pid == static_cast<uint32_t>(child);
+    });
+    if (!ev) return std::nullopt;
+    return ev->proc.exe_writable;
+  };
+  CHECK(writable(exec_as(bin, false)) == std::optional<bool>(true));         // root owns it
+  CHECK(writable(exec_as(bin, true)) == std::optional<bool>(false));         // nobody: 0755, no capabilities
+  CHECK(writable(exec_as(open_copy, true)) == std::optional<bool>(true));    // nobody: other-writable
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("fileless exec from a memfd: exe_from_memfd and the memfd_create fd") {
