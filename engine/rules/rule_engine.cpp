@@ -217,7 +217,7 @@ EventTypeSet RuleEngine::needed_event_types() const {
 OpenFilter RuleEngine::open_filter() const {
   OpenFilter f{false, {}};
   for (size_t i = 0; i < rules_.size(); ++i) {
-    if (enabled_[i] == 0) continue;
+    if (enabled_[i] == 0 || rules_[i]->priority > min_priority_) continue;  // never evaluated (rebuild_index)
     f.terms.insert(f.terms.end(), rules_[i]->open_filter.terms.begin(), rules_[i]->open_filter.terms.end());
     if (rules_[i]->open_filter.pass_all) f.pass_all = true;
   }

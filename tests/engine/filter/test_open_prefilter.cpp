@@ -172,6 +172,21 @@ void check_sound(const std::vector<std::string>& files) {
 
 }  // namespace
 
+TEST_CASE("rules below the minimum priority add nothing to the filter - they are never evaluated") {
+  RuleEngine eng;
+  auto res = eng.load_string(
+      "- rule: shadow\n  desc: d\n  condition: evt.type = openat and fd.name = /etc/shadow\n  output: o\n"
+      "  priority: ERROR\n"
+      "- rule: noisy\n  desc: d\n  condition: evt.type = openat and fd.name startswith /tmp/\n  output: o\n"
+      "  priority: DEBUG\n",
+      "p.yaml");
+  REQUIRE(res.successful());
+  CHECK(open_filter_accepts(eng.open_filter(), "/tmp/x", false));
+  eng.set_min_priority(Priority::kWarning);
+  CHECK_FALSE(open_filter_accepts(eng.open_filter(), "/tmp/x", false));
+  CHECK(open_filter_accepts(eng.open_filter(), "/etc/shadow", false));
+}
+
 TEST_CASE("soundness: our default rules' open filter passes every open that fires a rule") {
   check_sound({std::string(PEREGRINE_SOURCE_DIR) + "/rules/peregrine_rules.yaml"});
 }
