@@ -1,5 +1,6 @@
 #include "tests/integration/stack.h"
 
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -24,6 +25,20 @@ bool sets_key(const std::string& lines, const std::string& key) {
 }
 
 }  // namespace
+
+LiveStack::LiveStack(const TempDir& dir, const std::string& cfg)
+    : router(binary("peregrine-router"), {"--config", cfg}, dir / "router"),
+      engine(binary("peregrine-engine"), {"--config", cfg}, dir / "engine"),
+      sensor(binary("peregrine-sensor"), {"--config", cfg}, dir / "sensor") {}
+
+std::string LiveStack::stop_all() {
+  using namespace std::chrono_literals;
+  std::string failed;
+  if (int st = sensor.stop(SIGTERM, 15s); st != 0) failed += "sensor exited " + std::to_string(st) + "; ";
+  if (int st = engine.stop(SIGTERM, 10s); st != 0) failed += "engine exited " + std::to_string(st) + "; ";
+  if (int st = router.stop(SIGTERM, 10s); st != 0) failed += "router exited " + std::to_string(st) + "; ";
+  return failed;
+}
 
 std::string write_stack_config(const TempDir& dir, const StackPorts& p, const std::string& rules_file,
                                const std::string& engine_extra, const std::string& router_extra,

@@ -23,6 +23,15 @@ std::string write_stack_config(const TempDir& dir, const StackPorts& ports, cons
                                const std::string& engine_extra = "", const std::string& router_extra = "",
                                const std::string& sensor_extra = "");
 
+/// The three binaries on one config file, started downstream first (router, engine, sensor) so that nothing the
+/// sensor sends finds its receiver missing. Logs go to <dir>/{router,engine,sensor}.*.
+struct LiveStack {
+  Child router, engine, sensor;
+  LiveStack(const TempDir& dir, const std::string& cfg);
+  /// SIGTERM upstream first (sensor, engine, router); "" when each exited with status 0, else what did not.
+  std::string stop_all();
+};
+
 /// The alerts of the router's JSON-lines file output, parsed (missing file = none).
 std::vector<nlohmann::json> alerts_in(const std::filesystem::path& file);
 

@@ -104,11 +104,9 @@ void shell_in_container_raises(const RuleCase& rc) {
   StackPorts ports;
   auto cfg = write_stack_config(dir, ports, rc.rules_file, engine_extra(rc), "",
                                 "docker_socket: " + docker.socket() + "\n");
-  Child router(binary("peregrine-router"), {"--config", cfg}, dir / "router");
-  Child engine(binary("peregrine-engine"), {"--config", cfg}, dir / "engine");
-  Child sensor(binary("peregrine-sensor"), {"--config", cfg}, dir / "sensor");
-  INFO("sensor stderr: " << sensor.stderr_text());
-  INFO("engine stderr: " << engine.stderr_text());
+  LiveStack stack(dir, cfg);
+  INFO("sensor stderr: " << stack.sensor.stderr_text());
+  INFO("engine stderr: " << stack.engine.stderr_text());
   INFO("dockerd log: " << docker.log());
   REQUIRE(wait_until([&] {
     return metric_value(http_get(ports.engine, "/metrics"), "peregrine_engine_events_total") > 0;
@@ -141,9 +139,7 @@ void shell_in_container_raises(const RuleCase& rc) {
     check_alert(alerts[0], c);
   }
 
-  CHECK(sensor.stop(SIGTERM, 15s) == 0);
-  CHECK(engine.stop(SIGTERM, 10s) == 0);
-  CHECK(router.stop(SIGTERM, 10s) == 0);
+  CHECK(stack.stop_all() == "");
 }
 
 }  // namespace

@@ -112,15 +112,13 @@ TEST_CASE("live: a file opened on this host raises one alert through sensor, eng
   auto rules = write_rules(dir, marker_dir);
   auto cfg = write_stack_config(dir, ports, rules);
 
-  Child router(binary("peregrine-router"), {"--config", cfg}, dir / "router");
-  Child engine(binary("peregrine-engine"), {"--config", cfg}, dir / "engine");
-  Child sensor(binary("peregrine-sensor"), {"--config", cfg}, dir / "sensor");
+  LiveStack stack(dir, cfg);
   // Events are flowing once the engine has evaluated some (this test process itself makes syscalls).
   bool flowing = wait_until([&] {
     return metric_value(http_get(ports.engine, "/metrics"), "peregrine_engine_events_total") > 0;
   }, 60s);
-  INFO("sensor stderr: " << sensor.stderr_text());
-  INFO("engine stderr: " << engine.stderr_text());
+  INFO("sensor stderr: " << stack.sensor.stderr_text());
+  INFO("engine stderr: " << stack.engine.stderr_text());
   REQUIRE(flowing);
 
   auto marker = marker_dir + "/opened-by-test";
@@ -140,9 +138,7 @@ TEST_CASE("live: a file opened on this host raises one alert through sensor, eng
   check_metrics(ports.sensor, "sensor");
   check_metrics(ports.engine, "engine");
   check_metrics(ports.router, "router");
-  CHECK(sensor.stop(SIGTERM, 15s) == 0);
-  CHECK(engine.stop(SIGTERM, 10s) == 0);
-  CHECK(router.stop(SIGTERM, 10s) == 0);
+  CHECK(stack.stop_all() == "");
 }
 
 TEST_CASE("live: a rule on proc.env makes the engine ask for the environment and fires with its value") {
@@ -162,15 +158,13 @@ TEST_CASE("live: a rule on proc.env makes the engine ask for the environment and
   priority: WARNING
 )";
   auto cfg = write_stack_config(dir, ports, rules.string());
-  Child router(binary("peregrine-router"), {"--config", cfg}, dir / "router");
-  Child engine(binary("peregrine-engine"), {"--config", cfg}, dir / "engine");
-  Child sensor(binary("peregrine-sensor"), {"--config", cfg}, dir / "sensor");
+  LiveStack stack(dir, cfg);
   // The sensor says when it applied a selection that asks for proc.env.
-  bool applied = wait_until([&] { return sensor.stderr_text().find("proc.env: sent") != std::string::npos; }, 60s);
-  INFO("sensor stderr: " << sensor.stderr_text());
-  INFO("engine stderr: " << engine.stderr_text());
+  bool applied = wait_until([&] { return stack.sensor.stderr_text().find("proc.env: sent") != std::string::npos; }, 60s);
+  INFO("sensor stderr: " << stack.sensor.stderr_text());
+  INFO("engine stderr: " << stack.engine.stderr_text());
   REQUIRE(applied);
-  CHECK(engine.stderr_text().find("proc.env: needed") != std::string::npos);
+  CHECK(stack.engine.stderr_text().find("proc.env: needed") != std::string::npos);
 
   const char* bin = std::filesystem::exists("/usr/bin/true") ? "/usr/bin/true" : "/bin/true";
   pid_t child = fork();
@@ -190,7 +184,5 @@ TEST_CASE("live: a rule on proc.env makes the engine ask for the environment and
   CHECK(alerts[0]["rule"] == "Exec with the integration environment marker");
   CHECK(alerts[0]["output_fields"]["proc.env[PEREGRINE_IT_PRELOAD]"] == marker);
   CHECK(alerts[0]["output_fields"]["proc.name"] == "true");
-  CHECK(sensor.stop(SIGTERM, 15s) == 0);
-  CHECK(engine.stop(SIGTERM, 10s) == 0);
-  CHECK(router.stop(SIGTERM, 10s) == 0);
+  CHECK(stack.stop_all() == "");
 }

@@ -125,12 +125,10 @@ TEST_CASE("sensor drops: a flood past a frozen sensor's ring raises the syscall 
   // The smallest ring and the shortest window the config allows; any interval dropping over 1% is reported.
   auto cfg = write_stack_config(dir, ports, write_rules(dir), "", "",
                                 "ring_buffer_mib: 1\ndrop_stats_interval_s: 1\ndrop_alert_ratio: 0.01\n");
-  Child router(binary("peregrine-router"), {"--config", cfg}, dir / "router");
-  Child engine(binary("peregrine-engine"), {"--config", cfg}, dir / "engine");
-  Child sensor(binary("peregrine-sensor"), {"--config", cfg}, dir / "sensor");
-  INFO("sensor stderr: " << sensor.stderr_text());
-  INFO("engine stderr: " << engine.stderr_text());
-  INFO("router stderr: " << router.stderr_text());
+  LiveStack stack(dir, cfg);
+  INFO("sensor stderr: " << stack.sensor.stderr_text());
+  INFO("engine stderr: " << stack.engine.stderr_text());
+  INFO("router stderr: " << stack.router.stderr_text());
 
   // Ready when an open of the marker went all the way to the router's file (opened again on every poll).
   const auto file = dir / "alerts.jsonl";
@@ -141,14 +139,14 @@ TEST_CASE("sensor drops: a flood past a frozen sensor's ring raises the syscall 
     return false;
   };
   // A component that exits (a sensor that cannot load its BPF programs) ends the wait at once.
-  auto up = [&] { return sensor.running() && engine.running() && router.running(); };
+  auto up = [&] { return stack.sensor.running() && stack.engine.running() && stack.router.running(); };
   REQUIRE_MESSAGE(wait_until([&] { return !up() || marker_seen(); }, 60s), "the readiness marker's alert never came");
   REQUIRE_MESSAGE(up(), "a component exited before the pipeline was up");
 
   long opened = 0;
   {
-    Frozen frozen(sensor.pid());
-    REQUIRE_MESSAGE(wait_until([&] { return all_threads_stopped(sensor.pid()); }, 10s), "the sensor did not stop");
+    Frozen frozen(stack.sensor.pid());
+    REQUIRE_MESSAGE(wait_until([&] { return all_threads_stopped(stack.sensor.pid()); }, 10s), "the sensor did not stop");
     opened = open_close(flood, kFloodOpens);
   }
   REQUIRE(opened == kFloodOpens);
@@ -191,9 +189,7 @@ TEST_CASE("sensor drops: a flood past a frozen sensor's ring raises the syscall 
   CHECK(metric_value(sm, "peregrine_sensor_drop_alerts_total") >= 1);
   CHECK(metric_value(sm, "peregrine_sensor_events_total") >= static_cast<double>(n_evts));
   CHECK(metric_value(http_get(ports.engine, "/metrics"), "peregrine_engine_sensor_drop_reports_total") >= 1);
-  CHECK(sensor.stderr_text().find("kernel dropped") != std::string::npos);  // and logged
+  CHECK(stack.sensor.stderr_text().find("kernel dropped") != std::string::npos);  // and logged
 
-  CHECK(sensor.stop(SIGTERM, 15s) == 0);
-  CHECK(engine.stop(SIGTERM, 10s) == 0);
-  CHECK(router.stop(SIGTERM, 10s) == 0);
+  CHECK(stack.stop_all() == "");
 }

@@ -179,13 +179,11 @@ void run_scenario(const std::string& rules_file, bool upstream) {
   REQUIRE_MESSAGE(!cg.dir.empty(), "cannot create a cgroup v2 directory for the container actions");
   // Room for bursts from the rest of the machine (parallel tests, a sanitizer build's slower consumer).
   auto cfg = write_stack_config(dir, ports, rules_file, kAppendOutput, "", "ring_buffer_mib: 64\nqueue_capacity: 8192\n");
-  Child router(binary("peregrine-router"), {"--config", cfg}, dir / "router");
-  Child engine(binary("peregrine-engine"), {"--config", cfg}, dir / "engine");
-  Child sensor(binary("peregrine-sensor"), {"--config", cfg}, dir / "sensor");
+  LiveStack stack(dir, cfg);
   bool flowing = wait_until(
       [&] { return metric_value(http_get(ports.engine, "/metrics"), "peregrine_engine_events_total") > 0; }, 60s);
-  INFO("sensor stderr: " << sensor.stderr_text());
-  INFO("engine stderr: " << engine.stderr_text());
+  INFO("sensor stderr: " << stack.sensor.stderr_text());
+  INFO("engine stderr: " << stack.engine.stderr_text());
   REQUIRE(flowing);
   // Every action below runs with the engine's in-kernel open filter applied: wait until it drops an open that
   // no rule wants (this test's own reads of /etc/hostname), so the wanted opens are shown to survive it.
@@ -262,9 +260,7 @@ void run_scenario(const std::string& rules_file, bool upstream) {
     if (v > 0) drop_lines += line + "\n";
   }
   WARN_MESSAGE(drops == 0, "the sensor dropped (and counted) events:\n" << drop_lines);
-  CHECK(sensor.stop(SIGTERM, 15s) == 0);
-  CHECK(engine.stop(SIGTERM, 10s) == 0);
-  CHECK(router.stop(SIGTERM, 10s) == 0);
+  CHECK(stack.stop_all() == "");
 }
 
 }  // namespace
