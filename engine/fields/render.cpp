@@ -138,12 +138,12 @@ void render_param(ParamKind kind, const Param& p, std::string& out) {
       out = p.str;
       return;
     default: {
-      // Symbolic kinds: the shared table in common/flags.h, so engine output and JSON fixtures agree.
-      // (to_text returns a std::string: renderings longer than the SSO buffer allocate.)
+      // Symbolic kinds: the shared table in common/flags.h, so engine output and JSON fixtures agree. Rendered
+      // into `out`, whose capacity the caller reuses from event to event.
       if (kind == ParamKind::kMode) {
-        out = flags::mode_to_text(p.num);
+        out = flags::mode_to_text(p.num);  // at most "0177777": within the small-string buffer
       } else if (auto table = flags::table_for(kind)) {
-        out = flags::to_text(*table, p.num);
+        flags::to_text(*table, p.num, out);
       } else {
         out = std::to_string(p.num);
       }
