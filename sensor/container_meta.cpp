@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/alert.h"
 #include "common/log.h"
 
 namespace peregrine::sensor {
@@ -46,7 +47,18 @@ Result<ContainerMeta> parse_docker_inspect(std::string_view json) {
   std::string name = j.value("Name", "");
   if (!name.empty() && name.front() == '/') name.erase(0, 1);
   m.name = name;
-  if (auto c = j.find("Config"); c != j.end() && c->is_object()) m.image = c->value("Image", "");
+  if (auto c = j.find("Config"); c != j.end() && c->is_object()) {
+    m.image = c->value("Image", "");
+    // Pods started by the kubelet carry their namespace and name as labels (cri-dockerd, like dockershim).
+    if (auto l = c->find("Labels"); l != c->end() && l->is_object()) {
+      m.k8s_ns_name = l->value("io.kubernetes.pod.namespace", "");
+      m.k8s_pod_name = l->value("io.kubernetes.pod.name", "");
+    }
+  }
+  // "0001-01-01T00:00:00Z" for a container that never started: no start time rather than an error.
+  if (auto st = j.find("State"); st != j.end() && st->is_object()) {
+    if (auto t = parse_rfc3339_ns(st->value("StartedAt", "")); t.ok()) m.start_ts = *t;
+  }
   if (m.image.empty()) m.image = j.value("Image", "");
   split_image(m.image, m.image_repository, m.image_tag);
   if (auto h = j.find("HostConfig"); h != j.end() && h->is_object())

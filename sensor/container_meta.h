@@ -54,6 +54,8 @@ struct ContainerMeta {
   std::string image_tag;
   int8_t privileged = -1;
   std::vector<std::string> mounts;  // "source:dest:mode:rw:propagation"
+  uint64_t start_ts = 0;            // State.StartedAt, epoch ns (0 = never started or unknown)
+  std::string k8s_ns_name, k8s_pod_name;  // labels io.kubernetes.pod.{namespace,name} (Kubernetes pods only)
 };
 
 /// Parse the body of GET /containers/<id>/json.

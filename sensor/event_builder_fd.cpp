@@ -265,6 +265,9 @@ void EventBuilder::fill_container(ProcEntry* p, Event& out) {
   c.image_tag.clear();
   c.privileged = -1;
   c.mounts.clear();
+  c.start_ts = 0;
+  c.k8s_ns_name.clear();
+  c.k8s_pod_name.clear();
   if (containers_ == nullptr || c.id == std::string_view("host")) return;
   if (auto meta = containers_->lookup(c.id)) {
     c.name = meta->name;
@@ -273,6 +276,9 @@ void EventBuilder::fill_container(ProcEntry* p, Event& out) {
     c.image_tag = meta->image_tag;
     c.privileged = meta->privileged;
     c.mounts = meta->mounts;
+    c.start_ts = meta->start_ts;
+    c.k8s_ns_name = meta->k8s_ns_name;
+    c.k8s_pod_name = meta->k8s_pod_name;
   }
 }
 

@@ -13,6 +13,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -77,13 +78,23 @@ std::string engine_extra(const RuleCase& rc) {
          "    extra_fields: [" + rc.extra_fields + "]\n";
 }
 
-void check_alert(const json& a, const Container& c) {
+uint64_t now_ns() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+// `started_after`: a wall-clock time before the container was started (docker's State.StartedAt).
+void check_alert(const json& a, const Container& c, uint64_t started_after) {
   INFO("alert: " << a.dump());
   const auto& f = a["output_fields"];
   CHECK(f["container.id"] == c.id.substr(0, 12));
   CHECK(f["container.name"] == c.name);
   CHECK(f["container.image.repository"] == kShellImageRepository);
   CHECK(f["container.image.tag"] == kShellImageTag);
+  REQUIRE(f.contains("container.start_ts"));
+  REQUIRE(f["container.start_ts"].is_number());
+  CHECK(f["container.start_ts"].get<uint64_t>() >= started_after - 1'000'000'000ull);  // clock granularity
+  CHECK(f["container.start_ts"].get<uint64_t>() <= now_ns());
   CHECK(f["proc.name"] == "bash");
   CHECK(f["proc.cmdline"] == "bash -c : with-tty");
   // Falco's encoding (tty_nr of /proc/<pid>/stat): major in bits 8..19; docker's pty is a Unix98 slave (136).
@@ -99,6 +110,7 @@ void shell_in_container_raises(const RuleCase& rc) {
   docker.ensure_shell_image();
   const std::string prefix = "pg-e2e-" + random_suffix();
   std::vector<Container> containers;
+  const uint64_t test_start = now_ns();
   containers.push_back({prefix + "-early", docker.run_detached(prefix + "-early", {"sleep", "600"})});
 
   StackPorts ports;
@@ -136,7 +148,7 @@ void shell_in_container_raises(const RuleCase& rc) {
     INFO("container " << c.name << " " << c.id);
     auto alerts = alerts_of(file, rc.rule, c);
     REQUIRE(alerts.size() == 1);  // the tty shell only
-    check_alert(alerts[0], c);
+    check_alert(alerts[0], c, test_start);
   }
 
   CHECK(stack.stop_all() == "");
@@ -154,7 +166,7 @@ TEST_CASE("container: a tty shell raises the upstream Terminal shell in containe
     return;
   }
   shell_in_container_raises({kUpstreamRules, "Terminal shell in container",
-                             "container.id, container.name, container.image.repository, container.image.tag"});
+                             "container.id, container.name, container.image.repository, container.image.tag, container.start_ts"});
 }
 
 TEST_CASE("container: a tty shell raises the default Interactive shell in container with container id, name, image") {
@@ -163,5 +175,5 @@ TEST_CASE("container: a tty shell raises the default Interactive shell in contai
     return;
   }
   // The rule's own output has container.id, container.name and container.image.repository.
-  shell_in_container_raises({kDefaultRules, "Interactive shell in container", "container.image.tag"});
+  shell_in_container_raises({kDefaultRules, "Interactive shell in container", "container.image.tag, container.start_ts"});
 }

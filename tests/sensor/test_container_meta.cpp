@@ -22,7 +22,9 @@ using namespace std::chrono_literals;
 namespace {
 
 const char* kInspect = R"({"Id":"0123456789ab","Name":"/web-1",
-  "Config":{"Image":"registry.example.com:5000/team/nginx:1.25"},
+  "Config":{"Image":"registry.example.com:5000/team/nginx:1.25",
+            "Labels":{"io.kubernetes.pod.namespace":"shop","io.kubernetes.pod.name":"web-7d9f","app":"web"}},
+  "State":{"Status":"running","StartedAt":"2026-11-29T15:00:01.123456789Z"},
   "HostConfig":{"Privileged":true},
   "Mounts":[{"Source":"/var/lib/x","Destination":"/data","Mode":"z","RW":true,"Propagation":"rprivate"}]})";
 
@@ -157,6 +159,16 @@ TEST_CASE("docker inspect JSON -> name image repository tag privileged mounts") 
   CHECK(m->privileged == 1);
   REQUIRE(m->mounts.size() == 1);
   CHECK(m->mounts[0] == "/var/lib/x:/data:z:true:rprivate");
+  CHECK(m->start_ts == 1795964401123456789ull);  // 2026-11-29T15:00:01.123456789Z
+  CHECK(m->k8s_ns_name == "shop");
+  CHECK(m->k8s_pod_name == "web-7d9f");
+  // A plain docker container: no pod labels; one that never started: no start time.
+  auto plain = parse_docker_inspect(R"({"Name":"/x","Config":{"Image":"alpine","Labels":{"app":"x"}},
+    "State":{"StartedAt":"0001-01-01T00:00:00Z"}})");
+  REQUIRE(plain.ok());
+  CHECK(plain->start_ts == 0);
+  CHECK(plain->k8s_ns_name.empty());
+  CHECK(plain->k8s_pod_name.empty());
   CHECK_FALSE(parse_docker_inspect("not json").ok());
   CHECK_FALSE(parse_docker_inspect("[1,2]").ok());
 }
