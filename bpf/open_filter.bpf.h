@@ -32,36 +32,6 @@ struct {
 	__type(value, struct pg_path_key);
 } pg_path_scratch SEC(".maps") __weak;
 
-struct pg_canon_ctx {
-	const __u8 *path;
-	__u32 len;
-	__u32 comp;  /* bytes in the current component */
-	__u32 dots;  /* '.' bytes in it */
-	int bad;
-};
-
-static long pg__canon_step(__u64 i, void *arg)
-{
-	struct pg_canon_ctx *c = arg;
-	__u64 j = i + 1;  /* index 0 is the leading '/' */
-	if (j >= c->len || j >= PG_PATH_KEY_BYTES)
-		return 1;
-	__u8 ch = c->path[j & (PG_PATH_KEY_BYTES - 1)];
-	if (ch == '/') {
-		if (c->comp == 0 || (c->comp == c->dots && c->dots <= 2)) {
-			c->bad = 1;
-			return 1;
-		}
-		c->comp = 0;
-		c->dots = 0;
-	} else {
-		c->comp++;
-		if (ch == '.')
-			c->dots++;
-	}
-	return 0;
-}
-
 /* Absolute, no empty / "." / ".." component, no trailing '/': then the raw path is the normalised fd.name.
  * Most paths are settled by the word-wise scan; one with "/." (a dotfile or a dot component) or "//" takes
  * the exact byte-wise walk, where bpf_loop keeps the verifier's work to one pass over the step. */

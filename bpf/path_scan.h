@@ -1,6 +1,6 @@
-/* The open filter's fast path check, word by word. Shared by the BPF program (bpf/open_filter.bpf.h) and the
- * user-space test that compares it with the reference (common/open_filter.h, open_path_canonical), so the
- * code the kernel runs is the code the test pins.
+/* The open filter's path checks: the word-wise scan and the byte-wise walk. Shared by the BPF program
+ * (bpf/open_filter.bpf.h), the hook-floor benchmark and the user-space test that compares them with the
+ * reference (common/open_filter.h, open_path_canonical), so the code the kernel runs is the code the test pins.
  *
  * The question: does some '/' of the path have '/' or '.' right after it? If not, no component is empty, "."
  * or "..", and with a leading '/' and no trailing '/' the raw path is already what fd.name normalises to. If
@@ -14,6 +14,7 @@
 #endif
 
 #define PG_PATH_SCAN_WORDS 32  /* 256 bytes: the open filter's path key */
+#define PG_PATH_SCAN_BYTES (PG_PATH_SCAN_WORDS * 8)
 
 /* Per byte of `x`: 0x80 where the byte equals `c`, and possibly a false 0x80 in a byte right above a matching
  * one (a borrow). A false mark can only send a path to the exact check; a matching byte is never missed. */
@@ -43,6 +44,39 @@ static inline int pg__path_no_slash_pairs(const __u64 *w, __u32 len)
 			return 0;
 	}
 	return 1;
+}
+
+/* The exact byte-wise walk, one step per byte after the leading '/' (a bpf_loop callback): it tracks the
+ * current component and flags an empty, "." or ".." one before a '/'. The caller checks the last component
+ * (c.comp, c.dots) after the walk. */
+struct pg_canon_ctx {
+	const __u8 *path;
+	__u32 len;
+	__u32 comp;  /* bytes in the current component */
+	__u32 dots;  /* '.' bytes in it */
+	int bad;
+};
+
+static inline long pg__canon_step(__u64 i, void *arg)
+{
+	struct pg_canon_ctx *c = (struct pg_canon_ctx *)arg;
+	__u64 j = i + 1;  /* index 0 is the leading '/' */
+	if (j >= c->len || j >= PG_PATH_SCAN_BYTES)
+		return 1;
+	__u8 ch = c->path[j & (PG_PATH_SCAN_BYTES - 1)];
+	if (ch == '/') {
+		if (c->comp == 0 || (c->comp == c->dots && c->dots <= 2)) {
+			c->bad = 1;
+			return 1;
+		}
+		c->comp = 0;
+		c->dots = 0;
+	} else {
+		c->comp++;
+		if (ch == '.')
+			c->dots++;
+	}
+	return 0;
 }
 
 #endif /* PEREGRINE_BPF_PATH_SCAN_H */

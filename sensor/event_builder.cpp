@@ -214,16 +214,10 @@ bool EventBuilder::decode_params(const pg_event_header& h, std::span<const uint8
     auto& exe = out.params[static_cast<size_t>(ei)];
     exec_argv_.clear();
     if (args.present) {
-      auto argv = split_argv(args.str);
-      exec_argv_ = argv;
-      exe.present = !argv.empty();
-      exe.str = argv.empty() ? std::string() : argv.front();
-      std::string joined;
-      for (size_t k = 1; k < argv.size(); ++k) {
-        if (k > 1) joined.push_back(' ');
-        joined += argv[k];
-      }
-      args.str = std::move(joined);
+      exec_argv_ = split_argv(args.str);
+      exe.present = !exec_argv_.empty();
+      exe.str = exec_argv_.empty() ? std::string() : exec_argv_.front();
+      args.str = exec_argv_.empty() ? std::string() : join_words(std::span(exec_argv_).subspan(1));
     }
     // The environment blob (NUL-separated, cut to the room the record had) -> KEY=VALUE entries.
     auto& env = out.params[static_cast<size_t>(param_index(out.type, "env"))];
@@ -231,12 +225,7 @@ bool EventBuilder::decode_params(const pg_event_header& h, std::span<const uint8
     if (env.present) {
       exec_env_ = std::make_shared<const std::vector<std::string>>(split_env(env.str, PG_MAX_ENV_BYTES));
       if (proc_env()) {
-        std::string joined;
-        for (const auto& kv : *exec_env_) {
-          if (!joined.empty()) joined.push_back(' ');
-          joined += kv;
-        }
-        env.str = std::move(joined);
+        env.str = join_words(*exec_env_);
       } else {
         env.present = false;
         env.str.clear();

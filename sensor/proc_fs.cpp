@@ -148,6 +148,15 @@ std::vector<std::string> split_argv(std::string_view blob) {
   return out;
 }
 
+std::string join_words(std::span<const std::string> parts) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) out.push_back(' ');
+    out += parts[i];
+  }
+  return out;
+}
+
 std::vector<std::string> split_env(std::string_view blob, size_t limit) {
   if (blob.size() > limit) blob = blob.substr(0, limit);
   std::vector<std::string> out;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -34,6 +35,8 @@ std::optional<StatFields> parse_proc_stat(std::string_view content);
 StatusFields parse_proc_status(std::string_view content);
 /// NUL-separated argv -> argv vector (trailing NUL optional).
 std::vector<std::string> split_argv(std::string_view blob);
+/// `parts` joined with single spaces (how args and env render as one parameter).
+std::string join_words(std::span<const std::string> parts);
 /// NUL-separated environment, possibly cut at `limit` bytes -> KEY=VALUE entries. A last entry with no NUL
 /// after it was cut short and is left out, and so are empty entries.
 std::vector<std::string> split_env(std::string_view blob, size_t limit);

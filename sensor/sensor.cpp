@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "common/log.h"
+#include "sensor/drop_event.h"
 #include "sensor/proc_fs.h"
 #include "sensor/syscall_table.h"
 
@@ -148,7 +149,7 @@ void Sensor::report_drops() {
   r.events = r.delta.events;
   r.drops = r.delta.drops();
   r.ratio = r.events == 0 ? 0.0 : static_cast<double>(r.drops) / static_cast<double>(r.events);
-  r.over_threshold = r.drops > 0 && r.ratio > opts_.drop_alert_ratio;
+  r.over_threshold = drop_alert_due(r, 0, opts_.drop_alert_ratio);  // the kernel's share (the alert adds user space's)
   last_counters_ = r.total;
   if (r.over_threshold) {
     logger()->warn("kernel dropped {} of {} events ({:.1f}%) in the last {} s; process/fd state may be stale",

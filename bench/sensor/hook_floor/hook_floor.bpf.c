@@ -51,34 +51,6 @@ struct {
 	__type(value, __u64);
 } hf_count SEC(".maps");
 
-struct hf_walk {
-	const __u8 *p;
-	__u32 len, comp, dots;
-	int bad;
-};
-
-static long hf_step(__u64 i, void *arg)
-{
-	struct hf_walk *w = arg;
-	__u64 j = i + 1;
-	if (j >= w->len || j >= 256)
-		return 1;
-	__u8 ch = w->p[j & 255];
-	if (ch == '/') {
-		if (w->comp == 0 || (w->comp == w->dots && w->dots <= 2)) {
-			w->bad = 1;
-			return 1;
-		}
-		w->comp = 0;
-		w->dots = 0;
-	} else {
-		w->comp++;
-		if (ch == '.')
-			w->dots++;
-	}
-	return 0;
-}
-
 SEC("tp_btf/sys_exit")
 int BPF_PROG(hf_exit, struct pt_regs *regs, long ret)
 {
@@ -103,8 +75,8 @@ int BPF_PROG(hf_exit, struct pt_regs *regs, long ret)
 			return 0;
 	}
 	if (level == 3) {
-		struct hf_walk w = {.p = k->path, .len = (__u32)n - 1};
-		bpf_loop(n - 2, hf_step, &w, 0);
+		struct pg_canon_ctx w = {.path = k->path, .len = (__u32)n - 1};
+		bpf_loop(n - 2, pg__canon_step, &w, 0);
 		if (w.bad)
 			return 0;
 	} else if (level >= 4) {
