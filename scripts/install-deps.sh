@@ -9,7 +9,11 @@ PKGS=(
   doctest-dev libre2-dev libcli11-dev libcpp-httplib-dev libssl-dev
   prometheus curl jq python3 procps iproute2 netcat-openbsd strace
   docker.io
+  kannel kannel-extras rsyslog rsyslog-gnutls openssl
 )
+# kannel (bearerbox, smsbox), kannel-extras (fakesmsc), rsyslog and rsyslog-gnutls (its TLS driver) are the real
+# SMS and syslog receivers of the router's integration tests (scripts/receivers.sh). The tests start their own
+# instances on 127.0.0.1; the packages' system services must not start either (same policy-rc.d as docker.io).
 # docker.io (dockerd + containerd + runc) is for the container-context integration test, which starts its own
 # private dockerd with host networking only. Its maintainer scripts must not start the system dockerd (that
 # would create the docker0 bridge): /usr/sbin/policy-rc.d exiting 101 denies every service start.
@@ -30,16 +34,22 @@ if [[ $(id -u) -ne 0 ]]; then
   echo "install-deps: missing packages: ${missing[*]}; run as root (or install them with apt-get)" >&2
   exit 1
 fi
-if [[ " ${missing[*]} " == *" docker.io "* ]]; then
+# Packages whose maintainer scripts would start a system daemon.
+DAEMON_PKGS=(docker.io kannel rsyslog)
+needs_policy=0
+for p in "${DAEMON_PKGS[@]}"; do
+  if [[ " ${missing[*]} " == *" $p "* ]]; then needs_policy=1; fi
+done
+if ((needs_policy)); then
   if [[ ! -e $POLICY_RC ]]; then
-    printf '#!/bin/sh\n# No service starts during apt installs (keeps apt from starting a system dockerd).\nexit 101\n' \
+    printf '#!/bin/sh\n# No service starts during apt installs (no system dockerd, rsyslogd or bearerbox).\nexit 101\n' \
       >"$POLICY_RC"
     chmod 755 "$POLICY_RC"
   fi
   rc=0
   "$POLICY_RC" docker start >/dev/null 2>&1 || rc=$?
   if ((rc != 101)); then
-    echo "install-deps: $POLICY_RC does not deny service starts (exit $rc, want 101); not installing docker.io" >&2
+    echo "install-deps: $POLICY_RC does not deny service starts (exit $rc, want 101); not installing ${missing[*]}" >&2
     exit 1
   fi
 fi
