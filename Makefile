@@ -18,13 +18,16 @@ build: deps
 run: build
 	@bash scripts/run.sh $(BUILD) $(CONFIG)
 
+# Every test through ctest, then the skip report (scripts/ctest-report.sh: with CI=true a skipped test fails).
 test: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --output-junit ctest-junit.xml
+	@bash scripts/ctest-report.sh $(BUILD)/ctest-junit.xml
 
 test-asan: deps
 	cmake -S . -B $(SAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DPEREGRINE_SANITIZE=ON -DPEREGRINE_BUILD_BENCH=OFF
 	cmake --build $(SAN_BUILD) -j $(JOBS)
-	cd $(SAN_BUILD) && ctest --output-on-failure -j $(JOBS) -LE no-asan
+	cd $(SAN_BUILD) && ctest --output-on-failure -j $(JOBS) -LE no-asan --output-junit ctest-junit.xml
+	@bash scripts/ctest-report.sh $(SAN_BUILD)/ctest-junit.xml
 
 fuzz: deps
 	bash scripts/fuzz.sh $(FUZZ_BUILD)

@@ -1,15 +1,17 @@
 # Helpers shared by every directory.
 
-# peregrine_test(NAME SOURCES a.cpp b.cpp LIBS lib1 lib2)
-# A doctest executable whose TEST_CASEs each become one ctest entry.
+# peregrine_test(NAME SOURCES a.cpp b.cpp LIBS lib1 lib2 [PROPERTIES prop value ...])
+# A doctest executable whose TEST_CASEs each become one ctest entry (PROPERTIES are added to each).
 function(peregrine_test name)
-  cmake_parse_arguments(T "" "" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(T "" "" "SOURCES;LIBS;PROPERTIES" ${ARGN})
   add_executable(${name} ${PROJECT_SOURCE_DIR}/tests/doctest_main.cpp ${T_SOURCES})
-  target_link_libraries(${name} PRIVATE ${T_LIBS} doctest::doctest)
+  target_link_libraries(${name} PRIVATE ${T_LIBS} peregrine_test_support doctest::doctest)
   target_compile_definitions(${name} PRIVATE
     PEREGRINE_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     PEREGRINE_BINARY_DIR="${PROJECT_BINARY_DIR}")
-  doctest_discover_tests(${name} TEST_PREFIX "${name}:" PROPERTIES TIMEOUT 300)
+  # A test that cannot run prints "SKIPPED: <why>" (tests/support/skip.h): ctest reports it as skipped.
+  doctest_discover_tests(${name} TEST_PREFIX "${name}:" PROPERTIES TIMEOUT 300 SKIP_REGULAR_EXPRESSION "SKIPPED: "
+                         ${T_PROPERTIES})
 endfunction()
 
 # peregrine_fuzzer(NAME SOURCES a.cpp LIBS lib) — only when PEREGRINE_FUZZ is on.

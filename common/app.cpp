@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "common/config/node_reader.h"
+#include "common/ready_file.h"
 
 namespace peregrine {
 
@@ -15,6 +16,8 @@ int run_main(int argc, char** argv, std::string_view name, std::function<int(con
   CLI::App app{prog + " — part of Peregrine, runtime security", prog};
   app.add_option("-c,--config", flags.config, "configuration file")->capture_default_str();
   app.add_flag("--version", flags.version, "print the version and exit");
+  app.add_option("--ready-file", flags.ready_file,
+                 "once serving, write the bound ports and endpoints here as JSON (for supervisors and tests)");
   if (extra_flags) extra_flags(app);
   try {
     app.parse(argc, argv);
@@ -30,6 +33,7 @@ int run_main(int argc, char** argv, std::string_view name, std::function<int(con
     std::cout << prog << " " << PEREGRINE_VERSION << "\n";
     return 0;
   }
+  set_ready_file(flags.ready_file);
   try {
     return body(flags.config);
   } catch (const config::ConfigError& e) {

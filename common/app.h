@@ -13,6 +13,7 @@ namespace peregrine {
 struct CommonFlags {
   std::string config = "config/peregrine.yaml";  // --config / -c
   bool version = false;                          // --version
+  std::string ready_file;                        // --ready-file: JSON with the bound ports, once serving
 };
 
 inline constexpr int kExitLoadError = 2;

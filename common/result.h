@@ -1,14 +1,26 @@
 // A small std::expected stand-in (the toolchain is C++20): hot paths return Result<T> instead of throwing.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <variant>
 
 namespace peregrine {
 
+/// What kind of failure an Error is, so that callers decide by kind, never by matching message text.
+enum class ErrorCode : uint8_t {
+  kUnknown = 0,  // not classified
+  kInvalid,      // bad input or configuration: retrying the same thing fails the same way
+  kQueueFull,    // a bounded queue or disk budget is exhausted: retry later
+  kIo,           // a local I/O or system call failed
+  kUnavailable,  // a peer or resource is not reachable right now
+  kTimeout,      // no answer in time
+};
+
 struct Error {
   std::string message;
+  ErrorCode code = ErrorCode::kUnknown;
 };
 
 template <typename T>
@@ -45,6 +57,6 @@ class [[nodiscard]] Result<void> {
   bool ok_ = true;
 };
 
-inline Error make_error(std::string msg) { return Error{std::move(msg)}; }
+inline Error make_error(std::string msg, ErrorCode code = ErrorCode::kUnknown) { return Error{std::move(msg), code}; }
 
 }  // namespace peregrine

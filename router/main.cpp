@@ -8,6 +8,7 @@
 #include "common/app.h"
 #include "common/config/config.h"
 #include "common/log.h"
+#include "common/ready_file.h"
 #include "common/signals.h"
 #include "router/router_app.h"
 
@@ -26,6 +27,10 @@ int main(int argc, char** argv) {
         auto app = peregrine::router::RouterApp::create(cfg.router, std::move(opts));
         if (!app) throw std::runtime_error(app.error().message);
         (*app)->start();
+        auto ready = peregrine::announce_ready({{"admin_port", (*app)->admin_port()},
+                                                {"intake_port", (*app)->http_intake_port()},
+                                                {"alerts_endpoint", (*app)->alerts_endpoint()}});
+        if (!ready) throw std::runtime_error(ready.error().message);
         while (!shutdown.wait_for(std::chrono::hours(1))) {
         }
         peregrine::logger("router")->info("signal {}: draining", peregrine::ShutdownSignal::last_signal());

@@ -16,9 +16,7 @@ QueueOptions queue_options_from(const config::QueueConfig& q) {
   o.dir = q.dir;
   o.segment_bytes = static_cast<uint64_t>(q.segment_bytes);
   o.max_bytes = std::max<uint64_t>(static_cast<uint64_t>(q.max_bytes), o.segment_bytes);
-  o.fsync = q.fsync == config::FsyncMode::kBatch      ? FsyncPolicy::kBatch
-            : q.fsync == config::FsyncMode::kInterval ? FsyncPolicy::kInterval
-                                                      : FsyncPolicy::kNone;
+  o.fsync = q.fsync;
   o.fsync_interval = std::chrono::milliseconds(q.fsync_interval_ms);
   return o;
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "bpf/event_layout.h"
+#include "common/config/config.h"
 #include "common/event_types.h"
 #include "common/open_filter.h"
 #include "common/result.h"
@@ -25,11 +26,12 @@ struct ring_buffer;
 namespace peregrine::sensor {
 
 struct ProbeOptions {
-  uint32_t ring_buffer_mib = 8;   // per ring, rounded up to a power of two
-  uint32_t cpus_per_buffer = 0;   // CPUs sharing one ring (Falco's cpus_for_each_buffer); 0 = one ring for all
-  bool enter_hook = true;         // TOCTOU-safe copy of open* paths at syscall entry
+  // Defaults of config keys come from config::SensorConfig (sensor.ring_buffer_mib, .cpus_per_buffer, ...).
+  uint32_t ring_buffer_mib = static_cast<uint32_t>(config::SensorConfig{}.ring_buffer_mib);  // per ring, power of 2
+  uint32_t cpus_per_buffer = static_cast<uint32_t>(config::SensorConfig{}.cpus_per_buffer);  // CPUs per ring; 0 = one
+  bool enter_hook = config::SensorConfig{}.toctou_paths;  // TOCTOU-safe copy of open* paths at syscall entry
   uint32_t ignore_tgid = 0;       // the sensor's own process (0 = report everything)
-  bool capture_buffers = false;   // copy up to PG_MAX_DATA bytes of send/recv data (evt.buffer)
+  bool capture_buffers = config::SensorConfig{}.capture_buffers;  // copy up to PG_MAX_DATA bytes of send/recv data
   std::string btf_path = "/sys/kernel/btf/vmlinux";
 };
 

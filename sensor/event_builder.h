@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "bpf/event_layout.h"
+#include "common/config/config.h"
 #include "common/event.h"
 #include "sensor/container_meta.h"
 #include "sensor/proc_table.h"
@@ -22,7 +23,7 @@
 namespace peregrine::sensor {
 
 struct BuilderOptions {
-  size_t max_ancestors = 5;
+  size_t max_ancestors = static_cast<size_t>(config::SensorConfig{}.max_ancestors);  // sensor.max_ancestors
   std::string proc_root = "/proc";
   uint32_t max_proc_lookups_per_s = 200;  // /proc reads for processes first seen mid-life
 };

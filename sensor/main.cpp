@@ -12,6 +12,7 @@
 #include "common/http/server.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/ready_file.h"
 #include "common/signals.h"
 #include "common/transport/control.h"
 #include "common/transport/events.h"
@@ -23,23 +24,6 @@
 namespace ps = peregrine::sensor;
 
 namespace {
-
-ps::SensorOptions sensor_options(const peregrine::config::SensorConfig& c) {
-  ps::SensorOptions o;
-  o.probe.ring_buffer_mib = static_cast<uint32_t>(c.ring_buffer_mib);
-  o.probe.cpus_per_buffer = static_cast<uint32_t>(c.cpus_per_buffer);
-  o.probe.ignore_tgid = static_cast<uint32_t>(::getpid());
-  o.probe.capture_buffers = c.capture_buffers;
-  o.probe.enter_hook = c.toctou_paths;
-  o.builder.max_ancestors = static_cast<size_t>(c.max_ancestors);
-  o.proc_table_max = static_cast<size_t>(c.proc_table_max);
-  o.fd_table_max_per_proc = static_cast<size_t>(c.fd_table_max_per_proc);
-  o.docker_socket = c.docker_socket;
-  o.drop_alert_ratio = c.drop_alert_ratio;
-  o.drop_stats_interval_s = static_cast<uint32_t>(c.drop_stats_interval_s);
-  o.poll_timeout_ms = std::max<int>(1, static_cast<int>(c.batch_max_delay_us / 1000));
-  return o;
-}
 
 // The publisher plus drop-alert metrics: what the binary hands to the sensor library. An interval over the
 // drop threshold also goes to the engine as a kSensorDrops event (Falco's "syscall event drop" alert).
@@ -152,11 +136,9 @@ int run(const std::string& config_path) {
   peregrine::transport::EventSender sender(ctx, cfg.events_endpoint, {static_cast<int>(cfg.send_hwm)});
   peregrine::transport::ControlListener control(ctx, cfg.control_endpoint);
 
-  ps::PublisherOptions po{static_cast<size_t>(cfg.batch_max_bytes), static_cast<uint64_t>(cfg.batch_max_delay_us),
-                          static_cast<size_t>(cfg.queue_capacity)};
-  MeteredPublisher publisher(po, [&sender](std::span<const uint8_t> b) { return sender.try_send(b); }, registry,
+  MeteredPublisher publisher(ps::publisher_options(cfg), [&sender](std::span<const uint8_t> b) { return sender.try_send(b); }, registry,
                              static_cast<uint32_t>(cfg.drop_stats_interval_s), cfg.drop_alert_ratio);
-  auto sensor = ps::Sensor::create(sensor_options(cfg), publisher);
+  auto sensor = ps::Sensor::create(ps::sensor_options(cfg, static_cast<uint32_t>(::getpid())), publisher);
   if (!sensor) {
     std::fprintf(stderr, "peregrine-sensor: cannot start: %s\n", sensor.error().message.c_str());
     return 1;
@@ -171,6 +153,11 @@ int run(const std::string& config_path) {
             s.probe().rings(),
             sender.endpoint(), control.endpoint(), st0.seeded, st0.containers_prefetched);
   s.start();
+  if (auto r = peregrine::announce_ready({{"admin_port", admin.port()},
+                                          {"events_endpoint", sender.endpoint()},
+                                          {"control_endpoint", control.endpoint()}});
+      !r)
+    throw std::runtime_error(r.error().message);
   while (!shutdown.wait_for(std::chrono::milliseconds(100))) {
     if (auto msg = control.poll()) {
       auto types = to_types(msg->event_types);

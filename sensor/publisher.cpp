@@ -2,6 +2,14 @@
 
 namespace peregrine::sensor {
 
+PublisherOptions publisher_options(const config::SensorConfig& c) {
+  PublisherOptions o;
+  o.batch_max_bytes = static_cast<size_t>(c.batch_max_bytes);
+  o.batch_max_delay_us = static_cast<uint64_t>(c.batch_max_delay_us);
+  o.queue_capacity = static_cast<size_t>(c.queue_capacity);
+  return o;
+}
+
 BatchPublisher::BatchPublisher(PublisherOptions opts, SendFn send)
     : opts_(opts), send_(std::move(send)), queue_(opts.queue_capacity) {
   thread_ = std::thread([this] { run(); });

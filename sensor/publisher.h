@@ -14,17 +14,23 @@
 #include <thread>
 #include <vector>
 
+#include "common/config/config.h"
+
 #include "common/bounded_queue.h"
 #include "common/codec.h"
 #include "sensor/sensor.h"
 
 namespace peregrine::sensor {
 
+/// Defaults are the sensor section's (config::SensorConfig): batch_max_bytes, batch_max_delay_us, queue_capacity.
 struct PublisherOptions {
-  size_t batch_max_bytes = 65536;
-  uint64_t batch_max_delay_us = 1000;
-  size_t queue_capacity = 1024;  // batches
+  size_t batch_max_bytes = static_cast<size_t>(config::SensorConfig{}.batch_max_bytes);
+  uint64_t batch_max_delay_us = static_cast<uint64_t>(config::SensorConfig{}.batch_max_delay_us);
+  size_t queue_capacity = static_cast<size_t>(config::SensorConfig{}.queue_capacity);  // batches
 };
+
+/// The sensor section's batching keys as publisher options.
+PublisherOptions publisher_options(const config::SensorConfig& c);
 
 class BatchPublisher : public EventSink {
  public:

@@ -25,6 +25,23 @@ uint64_t mono_ns() {
 
 }  // namespace
 
+SensorOptions sensor_options(const config::SensorConfig& c, uint32_t self_tgid) {
+  SensorOptions o;
+  o.probe.ring_buffer_mib = static_cast<uint32_t>(c.ring_buffer_mib);
+  o.probe.cpus_per_buffer = static_cast<uint32_t>(c.cpus_per_buffer);
+  o.probe.ignore_tgid = self_tgid;
+  o.probe.capture_buffers = c.capture_buffers;
+  o.probe.enter_hook = c.toctou_paths;
+  o.builder.max_ancestors = static_cast<size_t>(c.max_ancestors);
+  o.proc_table_max = static_cast<size_t>(c.proc_table_max);
+  o.fd_table_max_per_proc = static_cast<size_t>(c.fd_table_max_per_proc);
+  o.docker_socket = c.docker_socket;
+  o.drop_alert_ratio = c.drop_alert_ratio;
+  o.drop_stats_interval_s = static_cast<uint32_t>(c.drop_stats_interval_s);
+  o.poll_timeout_ms = std::max<int>(1, static_cast<int>(c.batch_max_delay_us / 1000));
+  return o;
+}
+
 Sensor::Sensor(SensorOptions opts, EventSink& sink)
     : opts_(std::move(opts)), sink_(sink), procs_(opts_.proc_table_max, opts_.fd_table_max_per_proc) {}
 

@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "common/config/config.h"
 #include "common/event.h"
 #include "common/result.h"
 #include "sensor/bpf_probe.h"
@@ -42,17 +43,23 @@ class EventSink {
   virtual void on_drop_report(const DropReport&) {}
 };
 
+/// The sensor library's settings. Every default that is also a config key comes from config::SensorConfig (one
+/// set of defaults); sensor_options() builds the whole struct from a loaded config, in one place.
 struct SensorOptions {
   ProbeOptions probe;
   BuilderOptions builder;
-  size_t proc_table_max = 32768;
-  size_t fd_table_max_per_proc = 1024;
-  std::string docker_socket = "/var/run/docker.sock";  // empty = no container metadata
-  bool seed_from_proc = true;
-  double drop_alert_ratio = 0.1;
-  uint32_t drop_stats_interval_s = 1;
-  int poll_timeout_ms = 5;
+  size_t proc_table_max = static_cast<size_t>(config::SensorConfig{}.proc_table_max);
+  size_t fd_table_max_per_proc = static_cast<size_t>(config::SensorConfig{}.fd_table_max_per_proc);
+  std::string docker_socket = config::SensorConfig{}.docker_socket;  // empty = no container metadata
+  bool seed_from_proc = true;                                          // not a config key (tests turn it off)
+  double drop_alert_ratio = config::SensorConfig{}.drop_alert_ratio;
+  uint32_t drop_stats_interval_s = static_cast<uint32_t>(config::SensorConfig{}.drop_stats_interval_s);
+  int poll_timeout_ms = 1;  // ring poll wait; sensor_options() derives it from batch_max_delay_us
 };
+
+/// The sensor section of the config as library options (the binary's one mapping; `self_tgid` is ignored by the
+/// kernel side so that the sensor never traces itself).
+SensorOptions sensor_options(const config::SensorConfig& c, uint32_t self_tgid);
 
 struct SensorStats {
   KernelCounters kernel;

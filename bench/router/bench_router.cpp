@@ -44,7 +44,7 @@ Alert make_alert(size_t i) {
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-void bench_append(const fs::path& base, FsyncPolicy policy, const char* name, size_t batch, size_t total,
+void bench_append(const fs::path& base, config::FsyncMode policy, const char* name, size_t batch, size_t total,
                   const std::vector<std::string>& payloads) {
   const fs::path dir = base / ("append-" + std::string(name) + "-" + std::to_string(batch));
   fs::remove_all(dir);
@@ -151,10 +151,10 @@ int main(int argc, char** argv) {
   std::printf("alert JSON ~%zu bytes, %zu alerts per run, dir %s\n", payloads[0].size(), total, base.c_str());
   for (size_t batch : {1, 16, 256}) {
     // fsync per append is slow on real disks; scale the count so the run stays short.
-    bench_append(base, FsyncPolicy::kBatch, "batch", batch, batch == 1 ? std::min<size_t>(total, 2000) : total,
+    bench_append(base, config::FsyncMode::kBatch, "batch", batch, batch == 1 ? std::min<size_t>(total, 2000) : total,
                  payloads);
-    bench_append(base, FsyncPolicy::kInterval, "interval", batch, total, payloads);
-    bench_append(base, FsyncPolicy::kNone, "none", batch, total, payloads);
+    bench_append(base, config::FsyncMode::kInterval, "interval", batch, total, payloads);
+    bench_append(base, config::FsyncMode::kNone, "none", batch, total, payloads);
   }
   bench_concurrent_batch_fsync(base, 8, 250, payloads);
   bench_end_to_end(base, total);

@@ -23,6 +23,7 @@
 
 #include <zmq.hpp>
 
+#include "common/config/config.h"
 #include "common/result.h"
 #include "common/transport/socket.h"
 
@@ -45,8 +46,9 @@ std::vector<zmq::message_t> encode_alert_ack(const std::vector<std::string>& uui
 Result<std::vector<std::string>> decode_alert_ack(const std::vector<zmq::message_t>& frames);
 
 struct AlertSenderOptions {
-  std::chrono::milliseconds ack_timeout{2000};      // re-send when not acknowledged within this time
-  size_t pending_max = 100000;                      // unacknowledged alerts kept; submit() fails beyond
+  // Defaults of engine.ack_timeout_ms / engine.pending_max come from config::EngineConfig (one set of defaults).
+  std::chrono::milliseconds ack_timeout{config::EngineConfig{}.ack_timeout_ms};  // re-send when not acked in time
+  size_t pending_max = static_cast<size_t>(config::EngineConfig{}.pending_max);  // unacked kept; submit() fails beyond
   size_t batch_max_alerts = 256;                    // alerts per message
   size_t batch_max_bytes = 1 << 20;                 // bytes per message (at least one alert is always sent)
   int send_hwm = 1000;                              // messages queued in ZeroMQ towards the router

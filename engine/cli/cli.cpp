@@ -75,6 +75,8 @@ CliOptions parse_cli(int argc, const char* const* argv, std::ostream& out, std::
   app.add_option("-T,--disable-tag", opts.disable_tags, "disable rules carrying this tag (replay)");
   app.add_option("--hostname", opts.hostname, "hostname put into alerts (default: this host)");
   app.add_flag("-v,--version", version, "print the version");
+  app.add_option("--ready-file", opts.ready_file,
+                 "daemon: once serving, write the bound admin port as JSON (for supervisors and tests)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

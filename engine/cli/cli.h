@@ -22,6 +22,7 @@ struct CliOptions {
   std::vector<std::string> enable_rules;
   std::vector<std::string> disable_tags;
   std::string hostname;                    // empty = gethostname()
+  std::string ready_file;                  // daemon: JSON with the bound admin port, once serving
 };
 
 /// Parses argv with CLI11. --help and errors give Command::kExit with the text already printed to out/err.

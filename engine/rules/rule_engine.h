@@ -17,6 +17,7 @@
 
 #include "common/alert.h"
 #include "common/event.h"
+#include "common/config/config.h"
 #include "engine/fields/eval_context.h"
 #include "engine/fields/registry.h"
 #include "engine/rules/append_output.h"
@@ -25,8 +26,8 @@
 
 namespace peregrine::engine {
 
-/// falco.yaml `rule_matching`.
-enum class RuleMatching : uint8_t { kFirst, kAll };
+/// falco.yaml `rule_matching` (engine.rule_matching): one enum, the config's.
+using config::RuleMatching;
 
 class RuleEngine {
  public:

@@ -13,6 +13,7 @@
 #include "common/http/server.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/ready_file.h"
 #include "common/signals.h"
 #include "common/transport/alerts.h"
 #include "common/transport/control.h"
@@ -37,8 +38,7 @@ void configure_rules(RuleEngine& rules, const config::EngineConfig& ec, spdlog::
   auto prio = parse_priority(ec.min_priority);
   if (!prio) throw std::runtime_error("engine.min_priority: " + prio.error().message);
   rules.set_min_priority(*prio);
-  rules.set_rule_matching(ec.rule_matching == config::RuleMatching::kAll ? RuleMatching::kAll
-                                                                          : RuleMatching::kFirst);
+  rules.set_rule_matching(ec.rule_matching);
   rules.set_hostname(ec.hostname.empty() ? local_hostname() : ec.hostname);
   if (auto r = rules.set_append_output(ec.append_output); !r) throw std::runtime_error(r.error().message);
   auto lr = rules.load_files(ec.rules_files);
@@ -129,6 +129,7 @@ static int run_daemon_checked(const std::string& config_path) {
       reg);
   http::AdminServer admin(ec.http, reg, [] { return true; });
   if (admin.port() != 0) log->info("admin endpoints on {}:{}", admin.host(), admin.port());
+  if (auto r = announce_ready({{"admin_port", admin.port()}}); !r) throw std::runtime_error(r.error().message);
 
   if (!ec.replay_file.empty()) {
     replay_file(ec.replay_file, pipeline, *log);

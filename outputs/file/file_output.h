@@ -13,7 +13,7 @@
 #include <string>
 
 #include "common/config/node_reader.h"
-#include "outputs/fd_util.h"
+#include "common/fd_util.h"
 #include "outputs/output.h"
 
 namespace peregrine::outputs {

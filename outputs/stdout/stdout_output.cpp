@@ -1,6 +1,6 @@
 #include "outputs/stdout/stdout_output.h"
 
-#include "outputs/fd_util.h"
+#include "common/fd_util.h"
 #include "outputs/json_lines.h"
 
 namespace peregrine::outputs {

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "outputs/fd_util.h"
+#include "common/fd_util.h"
 #include "router/queue/durable_queue.h"
 
 namespace peregrine::router {
@@ -48,13 +48,13 @@ Result<void> DedupWindow::save(const std::filesystem::path& file) const {
   }
   const std::string tmp = file.string() + ".tmp";
   {
-    outputs::UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
-    if (!fd.valid()) return outputs::errno_error("create", tmp);
-    if (auto r = outputs::write_all(fd.get(), body, tmp); !r) return r;
-    if (::fdatasync(fd.get()) != 0) return outputs::errno_error("fdatasync", tmp);
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
+    if (!fd.valid()) return errno_error("create", tmp);
+    if (auto r = write_all(fd.get(), body, tmp); !r) return r;
+    if (::fdatasync(fd.get()) != 0) return errno_error("fdatasync", tmp);
   }
-  if (::rename(tmp.c_str(), file.c_str()) != 0) return outputs::errno_error("rename", tmp);
-  return outputs::fsync_dir(file.parent_path().string());
+  if (::rename(tmp.c_str(), file.c_str()) != 0) return errno_error("rename", tmp);
+  return fsync_dir(file.parent_path().string());
 }
 
 Result<size_t> DedupWindow::load(const std::filesystem::path& file) {

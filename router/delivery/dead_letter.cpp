@@ -25,11 +25,11 @@ Result<void> DeadLetterFile::write(const std::string& output, const std::string&
 
   std::lock_guard lk(mu_);
   if (!fd_.valid()) {
-    fd_ = outputs::UniqueFd(::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
-    if (!fd_.valid()) return outputs::errno_error("open dead-letter file", path_.string());
+    fd_ = UniqueFd(::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+    if (!fd_.valid()) return errno_error("open dead-letter file", path_.string());
   }
-  if (auto r = outputs::write_all(fd_.get(), line, path_.string()); !r) return r;
-  if (::fdatasync(fd_.get()) != 0) return outputs::errno_error("fdatasync", path_.string());
+  if (auto r = write_all(fd_.get(), line, path_.string()); !r) return r;
+  if (::fdatasync(fd_.get()) != 0) return errno_error("fdatasync", path_.string());
   ++written_;
   return {};
 }

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "common/result.h"
-#include "outputs/fd_util.h"
+#include "common/fd_util.h"
 
 namespace peregrine::router {
 
@@ -27,7 +27,7 @@ class DeadLetterFile {
  private:
   std::filesystem::path path_;
   mutable std::mutex mu_;
-  outputs::UniqueFd fd_;
+  UniqueFd fd_;
   uint64_t written_ = 0;
 };
 

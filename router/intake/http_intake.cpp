@@ -48,7 +48,7 @@ http::Response handle_intake_body(IntakePipeline& pipeline, const std::string& b
   }
   auto r = pipeline.accept(std::move(alerts));
   if (!r) {
-    const bool full = r.error().message.find("queue full") != std::string::npos;
+    const bool full = r.error().code == ErrorCode::kQueueFull;
     auto resp = json_response(full ? 503 : 500, {{"error", r.error().message}});
     if (full) resp.headers.emplace_back("Retry-After", "5");
     return resp;

@@ -1,6 +1,7 @@
 #include "router/queue/durable_queue.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <iomanip>
@@ -10,15 +11,10 @@
 #include <sys/stat.h>
 
 #include "router/queue/crc32c.h"
-#include "outputs/fd_util.h"
+#include "common/fd_util.h"
 
 namespace peregrine::router {
 namespace fs = std::filesystem;
-using outputs::errno_error;
-using outputs::fsync_dir;
-using outputs::pread_all;
-using outputs::UniqueFd;
-using outputs::write_all;
 
 struct DurableQueue::Segment {
   uint64_t first_seq = 0;
@@ -75,6 +71,16 @@ std::string sanitize_cursor_name(const std::string& name) {
   return out;
 }
 
+// Names in `dir`, without throwing (a directory iterator's increment can throw; recovery must not).
+Result<std::vector<std::string>> list_dir(const fs::path& dir) {
+  std::error_code ec;
+  std::vector<std::string> names;
+  fs::directory_iterator it(dir, ec), end;
+  for (; !ec && it != end; it.increment(ec)) names.push_back(it->path().filename().string());
+  if (ec) return make_error("cannot list queue dir " + dir.string() + ": " + ec.message(), ErrorCode::kIo);
+  return names;
+}
+
 Result<uint64_t> read_cursor_file(const fs::path& p) {
   std::ifstream in(p);
   uint64_t v = 0;
@@ -83,13 +89,6 @@ Result<uint64_t> read_cursor_file(const fs::path& p) {
 }
 
 }  // namespace
-
-Result<FsyncPolicy> parse_fsync_policy(std::string_view s) {
-  if (s == "batch") return FsyncPolicy::kBatch;
-  if (s == "interval") return FsyncPolicy::kInterval;
-  if (s == "none") return FsyncPolicy::kNone;
-  return make_error("fsync must be one of batch, interval, none (got '" + std::string(s) + "')");
-}
 
 std::string DurableQueue::segment_name(uint64_t first_seq) {
   std::ostringstream os;
@@ -101,7 +100,7 @@ DurableQueue::DurableQueue(QueueOptions options) : options_(std::move(options)) 
 
 DurableQueue::~DurableQueue() {
   std::lock_guard lk(mu_);
-  if (dirty_ && options_.fsync != FsyncPolicy::kNone) (void)sync_locked();
+  if (dirty_ && options_.fsync != config::FsyncMode::kNone) (void)sync_locked();
 }
 
 Result<std::unique_ptr<DurableQueue>> DurableQueue::open(QueueOptions options) {
@@ -120,13 +119,16 @@ Result<void> DurableQueue::recover() {
   if (ec) return make_error("cannot create queue dir " + options_.dir.string() + ": " + ec.message());
 
   std::vector<uint64_t> firsts;
-  for (const auto& e : fs::directory_iterator(options_.dir, ec)) {
-    const std::string n = e.path().filename().string();
-    if (n.size() != 24 || n.substr(20) != ".seg") continue;
-    if (!std::all_of(n.begin(), n.begin() + 20, [](char c) { return c >= '0' && c <= '9'; })) continue;
-    firsts.push_back(std::stoull(n.substr(0, 20)));
+  auto names = list_dir(options_.dir);
+  if (!names) return names.error();
+  for (const auto& n : *names) {
+    // Only our own names: 20 digits + ".seg" whose number fits a seq. Anything else is left alone.
+    if (n.size() != 24 || n.compare(20, 4, ".seg") != 0) continue;
+    uint64_t first = 0;
+    const auto [end, err] = std::from_chars(n.data(), n.data() + 20, first);
+    if (err != std::errc() || end != n.data() + 20) continue;
+    firsts.push_back(first);
   }
-  if (ec) return make_error("cannot list queue dir " + options_.dir.string() + ": " + ec.message());
   std::sort(firsts.begin(), firsts.end());
 
   for (size_t i = 0; i < firsts.size(); ++i) {
@@ -143,9 +145,11 @@ Result<void> DurableQueue::recover() {
   next_seq_ = segments_.empty() ? 0 : segments_.back()->end_seq();
 
   // Never hand out a seq a persisted cursor has already passed (e.g. segments deleted by hand).
-  for (const auto& e : fs::directory_iterator(options_.dir / "cursors", ec)) {
-    if (e.path().extension() != ".cursor") continue;
-    auto v = read_cursor_file(e.path());
+  auto cursors = list_dir(options_.dir / "cursors");
+  if (!cursors) return cursors.error();
+  for (const auto& n : *cursors) {
+    if (fs::path(n).extension() != ".cursor") continue;
+    auto v = read_cursor_file(options_.dir / "cursors" / n);
     if (v) next_seq_ = std::max(next_seq_, *v);
   }
   last_sync_ = std::chrono::steady_clock::now();
@@ -193,7 +197,7 @@ Result<void> DurableQueue::recover_segment(Segment& seg, bool newest) {
 }
 
 Result<void> DurableQueue::roll_segment_locked() {
-  if (!segments_.empty() && options_.fsync != FsyncPolicy::kNone && dirty_) {
+  if (!segments_.empty() && options_.fsync != config::FsyncMode::kNone && dirty_) {
     if (auto r = sync_locked(); !r) return r;
   }
   auto seg = std::make_unique<Segment>();
@@ -201,7 +205,7 @@ Result<void> DurableQueue::roll_segment_locked() {
   seg->path = (options_.dir / segment_name(next_seq_)).string();
   seg->fd = UniqueFd(::open(seg->path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
   if (!seg->fd.valid()) return errno_error("create", seg->path);
-  if (options_.fsync != FsyncPolicy::kNone) {
+  if (options_.fsync != config::FsyncMode::kNone) {
     if (auto r = fsync_dir(options_.dir.string()); !r) return r;
   }
   segments_.push_back(std::move(seg));
@@ -222,7 +226,7 @@ void DurableQueue::mark_durable(uint64_t seq) {
 }
 
 Result<void> DurableQueue::make_durable(uint64_t end_seq) {
-  if (options_.fsync != FsyncPolicy::kBatch || durable_seq_.load() >= end_seq) return {};
+  if (options_.fsync != config::FsyncMode::kBatch || durable_seq_.load() >= end_seq) return {};
   std::lock_guard sl(sync_mu_);
   if (durable_seq_.load() >= end_seq) return {};  // a concurrent caller's fdatasync covered these records
   uint64_t target = 0;
@@ -230,7 +234,7 @@ Result<void> DurableQueue::make_durable(uint64_t end_seq) {
   UniqueFd fd;
   {
     std::lock_guard lk(mu_);
-    if (failed_) return make_error(failure_);
+    if (failed_) return make_error(failure_, ErrorCode::kIo);
     target = next_seq_;
     if (!dirty_) {
       mark_durable(target);
@@ -246,7 +250,7 @@ Result<void> DurableQueue::make_durable(uint64_t end_seq) {
     std::lock_guard lk(mu_);
     failed_ = true;
     failure_ = "queue unusable after a failed fdatasync (restart required): " + e.message;
-    return make_error(failure_);
+    return make_error(failure_, ErrorCode::kIo);
   }
   mark_durable(target);
   std::lock_guard lk(mu_);
@@ -259,12 +263,13 @@ Result<void> DurableQueue::make_durable(uint64_t end_seq) {
 Result<uint64_t> DurableQueue::write(std::span<const std::string> payloads) {
   std::string buf;
   std::unique_lock lk(mu_);
-  if (failed_) return make_error(failure_);
+  if (failed_) return make_error(failure_, ErrorCode::kIo);
   const uint64_t first = next_seq_;
   size_t total = 0;
   for (const auto& p : payloads) {
     if (p.size() > options_.max_record_bytes) {
-      return make_error("record of " + std::to_string(p.size()) + " bytes exceeds queue max_record_bytes");
+      return make_error("record of " + std::to_string(p.size()) + " bytes exceeds queue max_record_bytes",
+                        ErrorCode::kInvalid);
     }
     total += kHeaderBytes + p.size();
   }
@@ -272,7 +277,8 @@ Result<uint64_t> DurableQueue::write(std::span<const std::string> payloads) {
     counters_.rejected_full += payloads.size();
     return make_error("queue full: disk budget of " + std::to_string(options_.max_bytes) + " bytes in " +
                       options_.dir.string() + " exhausted (" + std::to_string(bytes_on_disk_) +
-                      " used); an output is not keeping up");
+                      " used); an output is not keeping up",
+                      ErrorCode::kQueueFull);
   }
   Segment* seg = segments_.back().get();
   if (!seg->offsets.empty() && seg->data_end + total > options_.segment_bytes) {
@@ -298,7 +304,7 @@ Result<uint64_t> DurableQueue::write(std::span<const std::string> payloads) {
   next_seq_ += payloads.size();
   counters_.appended += payloads.size();
   dirty_ = true;
-  if (options_.fsync == FsyncPolicy::kInterval &&
+  if (options_.fsync == config::FsyncMode::kInterval &&
       std::chrono::steady_clock::now() - last_sync_ >= options_.fsync_interval) {
     if (auto r = sync_locked(); !r) return r.error();
   }
@@ -313,7 +319,7 @@ Result<void> DurableQueue::sync_locked() {
     failed_ = true;
     failure_ = "queue unusable after a failed fdatasync (restart required): " +
                errno_error("fdatasync", seg->path).message;
-    return make_error(failure_);
+    return make_error(failure_, ErrorCode::kIo);
   }
   mark_durable(next_seq_);
   last_sync_ = std::chrono::steady_clock::now();
@@ -329,7 +335,7 @@ Result<void> DurableQueue::sync() {
 
 Result<void> DurableQueue::sync_if_due() {
   std::lock_guard lk(mu_);
-  if (!dirty_ || options_.fsync == FsyncPolicy::kNone) return {};
+  if (!dirty_ || options_.fsync == config::FsyncMode::kNone) return {};
   if (std::chrono::steady_clock::now() - last_sync_ < options_.fsync_interval) return {};
   return sync_locked();
 }
@@ -420,10 +426,10 @@ Result<void> DurableQueue::write_cursor_file(const std::string& name, uint64_t n
     UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
     if (!fd.valid()) return errno_error("create", tmp);
     if (auto r = write_all(fd.get(), std::to_string(next) + "\n", tmp); !r) return r;
-    if (options_.fsync != FsyncPolicy::kNone && ::fdatasync(fd.get()) != 0) return errno_error("fdatasync", tmp);
+    if (options_.fsync != config::FsyncMode::kNone && ::fdatasync(fd.get()) != 0) return errno_error("fdatasync", tmp);
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) return errno_error("rename", tmp);
-  if (options_.fsync != FsyncPolicy::kNone) return fsync_dir(dir.string());
+  if (options_.fsync != config::FsyncMode::kNone) return fsync_dir(dir.string());
   return {};
 }
 

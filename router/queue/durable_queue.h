@@ -24,22 +24,20 @@
 #include <string>
 #include <vector>
 
+#include "common/config/config.h"
 #include "common/result.h"
 
 namespace peregrine::router {
 
-enum class FsyncPolicy { kBatch, kInterval, kNone };
-
-/// Parses "batch" | "interval" | "none".
-Result<FsyncPolicy> parse_fsync_policy(std::string_view s);
-
+/// The queue's settings. Defaults are router.queue's (config::QueueConfig): one set of defaults, built from the
+/// config in one place (queue_options_from in router_app.h).
 struct QueueOptions {
-  std::filesystem::path dir;                      // created if missing
-  uint64_t segment_bytes = 64ull << 20;           // roll to a new segment past this size
-  uint64_t max_bytes = 1ull << 30;                // disk budget over all segments; appends beyond it are rejected
-  FsyncPolicy fsync = FsyncPolicy::kBatch;        // batch: fdatasync before append() returns
-  std::chrono::milliseconds fsync_interval{200};  // interval: at most this long between fdatasyncs
-  uint32_t max_record_bytes = 16u << 20;          // larger frames are treated as corruption on recovery
+  std::filesystem::path dir = config::QueueConfig{}.dir;  // created if missing
+  uint64_t segment_bytes = static_cast<uint64_t>(config::QueueConfig{}.segment_bytes);  // roll-over size
+  uint64_t max_bytes = static_cast<uint64_t>(config::QueueConfig{}.max_bytes);  // disk budget; beyond: rejected
+  config::FsyncMode fsync = config::QueueConfig{}.fsync;  // batch: fdatasync before append() returns
+  std::chrono::milliseconds fsync_interval{config::QueueConfig{}.fsync_interval_ms};  // interval: max sync gap
+  uint32_t max_record_bytes = 16u << 20;  // larger frames are treated as corruption on recovery (not a config key)
 };
 
 struct QueueRecord {

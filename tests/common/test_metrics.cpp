@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "tests/support/skip.h"
+
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -130,7 +132,7 @@ TEST_CASE("metrics: counters are safe to bump from many threads") {
 
 TEST_CASE("metrics: render() passes promtool check metrics") {
   if (!std::filesystem::exists("/usr/bin/promtool")) {
-    MESSAGE("skipped: /usr/bin/promtool is not installed");
+    PEREGRINE_SKIP_NOTE("/usr/bin/promtool is not installed");
     return;
   }
   Registry r;
@@ -143,7 +145,7 @@ TEST_CASE("metrics: render() passes promtool check metrics") {
 
 TEST_CASE("metrics: promtool rejects broken exposition text (the check can fail)") {
   if (!std::filesystem::exists("/usr/bin/promtool")) {
-    MESSAGE("skipped: /usr/bin/promtool is not installed");
+    PEREGRINE_SKIP_NOTE("/usr/bin/promtool is not installed");
     return;
   }
   auto [rc, output] = promtool_check("# TYPE peregrine_x counter\nperegrine_x 1\n");

@@ -59,7 +59,9 @@ std::unique_ptr<AlertReceiver> bind_receiver(zmq::context_t& ctx, const std::str
   return construct_with_retry([&] { return std::make_unique<AlertReceiver>(ctx, ep, sink.handler(), opts); });
 }
 
-std::string free_tcp_endpoint(zmq::context_t&) { return "tcp://127.0.0.1:" + std::to_string(free_low_port()); }
+// A sender that connects before any router exists needs the address up front: an ipc path in the test's own
+// directory is known in advance and cannot be taken by anybody else (unlike a TCP port picked beforehand).
+std::string ipc_endpoint(const peregrine::testing::TempDir& d) { return "ipc://" + (d / "alerts.sock").string(); }
 
 }  // namespace
 
@@ -158,7 +160,8 @@ TEST_CASE("alerts: a batch the router could not make durable is not acked and co
 TEST_CASE("alerts: no loss when the router starts late, and the backlog arrives in submission order") {
   zmq::context_t ctx;
   Sink sink;
-  std::string ep = free_tcp_endpoint(ctx);
+  peregrine::testing::TempDir dir;
+  std::string ep = ipc_endpoint(dir);
   AlertSenderOptions opts;
   opts.retry_interval = 20ms;
   opts.batch_max_alerts = 7;  // several failed batches while the router is away
@@ -217,7 +220,8 @@ TEST_CASE("alerts: slow acks cause duplicates, never loss - ack_delay test hook"
 
 TEST_CASE("alerts: the pending store is bounded - overflow is refused and counted") {
   zmq::context_t ctx;
-  std::string ep = free_tcp_endpoint(ctx);
+  peregrine::testing::TempDir dir;
+  std::string ep = ipc_endpoint(dir);
   AlertSenderOptions opts;
   opts.pending_max = 3;
   AlertSender sender(ctx, ep, opts);
@@ -250,7 +254,8 @@ TEST_CASE("alerts: flush on shutdown drains, then the sender can be destroyed") 
 TEST_CASE("alerts: the same uuid submitted twice is one pending entry and one ack") {
   zmq::context_t ctx;
   Sink sink;
-  std::string ep = free_tcp_endpoint(ctx);
+  peregrine::testing::TempDir dir;
+  std::string ep = ipc_endpoint(dir);
   AlertSender sender(ctx, ep);
   REQUIRE(sender.submit(alert(1)));
   REQUIRE(sender.submit(alert(1)));
@@ -274,7 +279,8 @@ TEST_CASE("alerts: malformed messages are counted by the receiver and ignored") 
 TEST_CASE("alerts: batches respect batch_max_bytes, but an oversized alert still goes alone") {
   zmq::context_t ctx;
   Sink sink;
-  std::string ep = free_tcp_endpoint(ctx);
+  peregrine::testing::TempDir dir;
+  std::string ep = ipc_endpoint(dir);
   AlertSenderOptions opts;
   opts.batch_max_bytes = 1000;
   opts.retry_interval = 10ms;

@@ -135,7 +135,8 @@ TEST_CASE("control: a restarted sensor learns the selection from the reconnect, 
 
 TEST_CASE("control: a selection published before the sensor starts is delivered when it starts") {
   zmq::context_t ctx;
-  std::string ep = "tcp://127.0.0.1:" + std::to_string(free_low_port());
+  peregrine::testing::TempDir dir;  // connect before bind: an ipc path known in advance, no port to guess
+  std::string ep = "ipc://" + (dir / "control.sock").string();
   ControlPublisher publisher(ctx, ep, ControlOptions{std::chrono::hours(1)});
   publisher.publish({});
   auto listener = bind_listener(ctx, ep);

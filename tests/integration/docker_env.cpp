@@ -70,25 +70,6 @@ void build_rootfs(const fs::path& root) {
 
 }  // namespace
 
-CommandResult run_command(const std::string& exe, const std::vector<std::string>& args,
-                          std::chrono::milliseconds timeout) {
-  TempDir logs;
-  CommandResult r;
-  {
-    Child c(exe, args, logs / "cmd");
-    if (wait_until([&] { return !c.running(); }, timeout)) {
-      r.rc = c.stop(SIGKILL, 1s);  // already reaped: sends nothing, returns the exit status
-    } else {
-      c.stop(SIGKILL, 10s);
-      r.rc = -1;
-    }
-    r.out = c.stdout_text();
-    r.err = c.stderr_text();
-  }
-  if (r.rc == -1) r.err += "\n(" + exe + " killed after " + std::to_string(timeout.count()) + " ms)";
-  return r;
-}
-
 std::string DockerEnv::missing_tools() {
   std::string missing;
   for (const char* t : {"dockerd", "docker", "containerd", "runc"})

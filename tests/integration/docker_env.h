@@ -14,19 +14,11 @@
 #include <string>
 #include <vector>
 
-#include "tests/integration/harness.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/wait.h"
 
 namespace peregrine::testing {
-
-/// Exit code and captured output of one command.
-struct CommandResult {
-  int rc = -1;  // -1: killed on timeout or by a signal
-  std::string out, err;
-};
-
-/// Runs `exe args...` (no shell) with stdin from /dev/null, waits up to `timeout`.
-CommandResult run_command(const std::string& exe, const std::vector<std::string>& args,
-                          std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
 /// The image the test containers run: `kShellImage` = repository `kShellImageRepository`, tag `kShellImageTag`.
 inline constexpr const char* kShellImageRepository = "peregrine-test/shell";

@@ -20,7 +20,6 @@
 #include <random>
 
 #include "tests/integration/docker_env.h"
-#include "tests/integration/harness.h"
 #include "tests/integration/stack.h"
 
 using namespace peregrine::testing;
@@ -35,7 +34,7 @@ const char* kFetched = "peregrine_sensor_container_lookups_total{result=\"fetche
 
 // Why one of the container tests cannot run here, or "".
 std::string cannot_run() {
-  if (!can_run_sensor()) return "needs root and /sys/kernel/btf/vmlinux to load the sensor";
+  if (auto why = sensor_unavailable(); !why.empty()) return why;
   return DockerEnv::missing_tools();
 }
 
@@ -113,18 +112,17 @@ void shell_in_container_raises(const RuleCase& rc) {
   const uint64_t test_start = now_ns();
   containers.push_back({prefix + "-early", docker.run_detached(prefix + "-early", {"sleep", "600"})});
 
-  StackPorts ports;
-  auto cfg = write_stack_config(dir, ports, rc.rules_file, engine_extra(rc), "",
+  auto cfg = write_stack_config(dir, rc.rules_file, engine_extra(rc), "",
                                 "docker_socket: " + docker.socket() + "\n");
   LiveStack stack(dir, cfg);
   INFO("sensor stderr: " << stack.sensor.stderr_text());
   INFO("engine stderr: " << stack.engine.stderr_text());
   INFO("dockerd log: " << docker.log());
   REQUIRE(wait_until([&] {
-    return metric_value(http_get(ports.engine, "/metrics"), "peregrine_engine_events_total") > 0;
+    return metric_value(http_get(stack.engine.admin_port(), "/metrics").body, "peregrine_engine_events_total") > 0;
   }, 60s));
   containers.push_back({prefix + "-late", docker.run_detached(prefix + "-late", {"sleep", "600"})});
-  REQUIRE(wait_until([&] { return metric_value(http_get(ports.sensor, "/metrics"), kFetched) >= 2; }, 30s));
+  REQUIRE(wait_until([&] { return metric_value(http_get(stack.sensor.admin_port(), "/metrics").body, kFetched) >= 2; }, 30s));
 
   for (const auto& c : containers) {
     // Without a terminal first: the rule must not fire for it (proc.tty is 0). Events stay in order through
@@ -141,7 +139,7 @@ void shell_in_container_raises(const RuleCase& rc) {
                        [&](const Container& c) { return !alerts_of(file, rc.rule, c).empty(); });
   }, 30s));
   REQUIRE(wait_until([&] {
-    return metric_value(http_get(ports.engine, "/metrics"), "peregrine_engine_alerts_unacked") == 0;
+    return metric_value(http_get(stack.engine.admin_port(), "/metrics").body, "peregrine_engine_alerts_unacked") == 0;
   }, 20s));
 
   for (const auto& c : containers) {
@@ -157,23 +155,14 @@ void shell_in_container_raises(const RuleCase& rc) {
 }  // namespace
 
 TEST_CASE("container: a tty shell raises the upstream Terminal shell in container with container id, name, image") {
-  if (auto why = cannot_run(); !why.empty()) {
-    MESSAGE("SKIPPED: " << why);
-    return;
-  }
-  if (!std::ifstream(kUpstreamRules).good()) {
-    MESSAGE("SKIPPED: upstream rules not found at " << kUpstreamRules);
-    return;
-  }
+  if (auto why = cannot_run(); !why.empty()) PEREGRINE_SKIP(why);
+  if (!std::ifstream(kUpstreamRules).good()) PEREGRINE_SKIP("upstream rules not found at " << kUpstreamRules);
   shell_in_container_raises({kUpstreamRules, "Terminal shell in container",
                              "container.id, container.name, container.image.repository, container.image.tag, container.start_ts"});
 }
 
 TEST_CASE("container: a tty shell raises the default Interactive shell in container with container id, name, image") {
-  if (auto why = cannot_run(); !why.empty()) {
-    MESSAGE("SKIPPED: " << why);
-    return;
-  }
+  if (auto why = cannot_run(); !why.empty()) PEREGRINE_SKIP(why);
   // The rule's own output has container.id, container.name and container.image.repository.
   shell_in_container_raises({kDefaultRules, "Interactive shell in container", "container.image.tag, container.start_ts"});
 }

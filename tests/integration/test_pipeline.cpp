@@ -7,7 +7,6 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "tests/integration/harness.h"
 #include "tests/integration/stack.h"
 
 using namespace peregrine::testing;
@@ -34,49 +33,48 @@ std::string write_rules(const TempDir& dir, const std::string& marker_dir) {
 }
 
 void check_metrics(int port, const char* who) {
-  int status = 0;
-  auto text = http_get(port, "/metrics", &status);
+  auto m = http_get(port, "/metrics");
   INFO(std::string(who));
-  CHECK(status == 200);
-  CHECK(text.find("peregrine_") != std::string::npos);
-  if (has_promtool()) {
-    CHECK(promtool_check(text) == "");
-  } else {
-    MESSAGE("promtool not installed: skipping the promtool check of " << who);
-  }
-  CHECK(http_get(port, "/healthz", &status) != "");
-  CHECK(status == 200);
+  CHECK(m.status == 200);
+  CHECK(m.body.find("peregrine_") != std::string::npos);
+  REQUIRE_MESSAGE(has_promtool(), "promtool is installed by scripts/install-deps.sh (package prometheus)");
+  CHECK(promtool_check(m.body) == "");
+  auto h = http_get(port, "/healthz");
+  CHECK(h.body != "");
+  CHECK(h.status == 200);
 }
+
+std::string metrics(int port) { return http_get(port, "/metrics").body; }
 
 }  // namespace
 
 TEST_CASE("replayed event becomes one alert in the router's file, once, after a forced resend") {
   TempDir dir;
-  StackPorts ports;
   auto rules = write_rules(dir, "/integration/marker");
   auto events = dir / "events.jsonl";
   std::ofstream(events) << R"({"type":"openat","res":3,"args":{"fd":3,"dirfd":-100,"name":"/integration/marker/a","flags":"O_RDONLY"},)"
                         << R"("proc":{"name":"cat","exepath":"/usr/bin/cat","args":["/integration/marker/a"],"pid":4242,"tid":4242,"uid":0,"user":"root"},)"
                         << R"("fd":{"num":3,"type":"f","name":"/integration/marker/a"}})" << "\n";
   // The router drops its first ack (fault injection), so the engine must resend the alert after 200 ms.
-  auto cfg = write_stack_config(dir, ports, rules,
+  auto cfg = write_stack_config(dir, rules,
                                 "replay_file: " + events.string() + "\nack_timeout_ms: 200\n",
                                 "fault_injection: {drop_acks: 1}\n");
 
-  Child router(binary("peregrine-router"), {"--config", cfg}, dir / "router");
-  REQUIRE(wait_until([&] { return !http_get(ports.router, "/healthz").empty(); }, 20s));
-  Child engine(binary("peregrine-engine"), {"--config", cfg}, dir / "engine");
+  Process router(dir, "router", cfg);
+  router.ready();
+  Process engine(dir, "engine", cfg);
+  const int engine_port = engine.admin_port(), router_port = router.admin_port();
   auto file = dir / "alerts.jsonl";
   REQUIRE(wait_until([&] { return !read_lines(file).empty(); }, 20s));
   // Done once the resend was acknowledged: nothing left unacknowledged after at least one resend.
   REQUIRE(wait_until([&] {
-    auto m = http_get(ports.engine, "/metrics");
+    auto m = metrics(engine_port);
     return metric_value(m, "peregrine_engine_alerts_resent_total") >= 1 &&
            metric_value(m, "peregrine_engine_alerts_unacked") == 0;
   }, 20s));
-  auto engine_metrics = http_get(ports.engine, "/metrics");
+  auto engine_metrics = metrics(engine_port);
   CHECK(metric_value(engine_metrics, "peregrine_engine_alerts_total") == 1);
-  CHECK(metric_value(http_get(ports.router, "/metrics"), "peregrine_router_intake_duplicates_total") >= 1);
+  CHECK(metric_value(metrics(router_port), "peregrine_router_intake_duplicates_total") >= 1);
 
   auto alerts = alerts_in(file);
   REQUIRE(alerts.size() == 1);
@@ -91,8 +89,8 @@ TEST_CASE("replayed event becomes one alert in the router's file, once, after a 
   REQUIRE(a.contains("uuid"));
   CHECK(a["uuid"].get<std::string>().size() == 36);
 
-  check_metrics(ports.engine, "engine");
-  check_metrics(ports.router, "router");
+  check_metrics(engine_port, "engine");
+  check_metrics(router_port, "router");
 
   CHECK(router.stop(SIGTERM, 10s) == 0);
   CHECK(engine.stop(SIGTERM, 10s) == 0);
@@ -101,21 +99,17 @@ TEST_CASE("replayed event becomes one alert in the router's file, once, after a 
 }
 
 TEST_CASE("live: a file opened on this host raises one alert through sensor, engine and router") {
-  if (!can_run_sensor()) {
-    MESSAGE("SKIPPED: needs root and /sys/kernel/btf/vmlinux to load the sensor");
-    return;
-  }
+  if (auto why = sensor_unavailable(); !why.empty()) PEREGRINE_SKIP(why);
   TempDir dir;
-  StackPorts ports;
   auto marker_dir = (dir / "marker").string();
   std::filesystem::create_directories(marker_dir);
   auto rules = write_rules(dir, marker_dir);
-  auto cfg = write_stack_config(dir, ports, rules);
+  auto cfg = write_stack_config(dir, rules);
 
   LiveStack stack(dir, cfg);
   // Events are flowing once the engine has evaluated some (this test process itself makes syscalls).
   bool flowing = wait_until([&] {
-    return metric_value(http_get(ports.engine, "/metrics"), "peregrine_engine_events_total") > 0;
+    return metric_value(metrics(stack.engine.admin_port()), "peregrine_engine_events_total") > 0;
   }, 60s);
   INFO("sensor stderr: " << stack.sensor.stderr_text());
   INFO("engine stderr: " << stack.engine.stderr_text());
@@ -127,7 +121,7 @@ TEST_CASE("live: a file opened on this host raises one alert through sensor, eng
   REQUIRE(wait_until([&] { return !read_lines(file).empty(); }, 30s));
   // Give nothing else a chance to count: exactly one open of the marker happened.
   REQUIRE(wait_until([&] {
-    return metric_value(http_get(ports.engine, "/metrics"), "peregrine_engine_alerts_unacked") == 0;
+    return metric_value(metrics(stack.engine.admin_port()), "peregrine_engine_alerts_unacked") == 0;
   }, 20s));
   auto alerts = alerts_in(file);
   REQUIRE(alerts.size() == 1);
@@ -135,19 +129,15 @@ TEST_CASE("live: a file opened on this host raises one alert through sensor, eng
   CHECK(alerts[0]["output_fields"]["proc.pid"] == static_cast<int64_t>(getpid()));
   CHECK(alerts[0]["output_fields"]["user.name"] == "root");
 
-  check_metrics(ports.sensor, "sensor");
-  check_metrics(ports.engine, "engine");
-  check_metrics(ports.router, "router");
+  check_metrics(stack.sensor.admin_port(), "sensor");
+  check_metrics(stack.engine.admin_port(), "engine");
+  check_metrics(stack.router.admin_port(), "router");
   CHECK(stack.stop_all() == "");
 }
 
 TEST_CASE("live: a rule on proc.env makes the engine ask for the environment and fires with its value") {
-  if (!can_run_sensor()) {
-    MESSAGE("SKIPPED: needs root and /sys/kernel/btf/vmlinux to load the sensor");
-    return;
-  }
+  if (auto why = sensor_unavailable(); !why.empty()) PEREGRINE_SKIP(why);
   TempDir dir;
-  StackPorts ports;
   const std::string marker = "preload-" + std::to_string(getpid());
   auto rules = dir / "rules.yaml";
   std::ofstream(rules) << R"(
@@ -157,7 +147,7 @@ TEST_CASE("live: a rule on proc.env makes the engine ask for the environment and
   output: marked exec (value=%proc.env[PEREGRINE_IT_PRELOAD] proc=%proc.name)
   priority: WARNING
 )";
-  auto cfg = write_stack_config(dir, ports, rules.string());
+  auto cfg = write_stack_config(dir, rules.string());
   LiveStack stack(dir, cfg);
   // The sensor says when it applied a selection that asks for proc.env.
   bool applied = wait_until([&] { return stack.sensor.stderr_text().find("proc.env: sent") != std::string::npos; }, 60s);

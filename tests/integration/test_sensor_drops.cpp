@@ -23,7 +23,6 @@
 #include <nlohmann/json.hpp>
 
 #include "bpf/event_layout.h"
-#include "tests/integration/harness.h"
 #include "tests/integration/stack.h"
 
 using namespace peregrine::testing;
@@ -113,17 +112,13 @@ double kernel_drops_in(const std::string& metrics) {
 }  // namespace
 
 TEST_CASE("sensor drops: a flood past a frozen sensor's ring raises the syscall event drop alert in the router") {
-  if (!can_run_sensor()) {
-    MESSAGE("SKIPPED: needs root and /sys/kernel/btf/vmlinux to load the sensor");
-    return;
-  }
+  if (auto why = sensor_unavailable(); !why.empty()) PEREGRINE_SKIP(why);
   TempDir dir;
-  StackPorts ports;
   const auto marker = (dir / "ready").string(), flood = (dir / "flood").string();
   std::ofstream(marker) << "ready\n";
   std::ofstream(flood) << "flood\n";
   // The smallest ring and the shortest window the config allows; any interval dropping over 1% is reported.
-  auto cfg = write_stack_config(dir, ports, write_rules(dir), "", "",
+  auto cfg = write_stack_config(dir, write_rules(dir), "", "",
                                 "ring_buffer_mib: 1\ndrop_stats_interval_s: 1\ndrop_alert_ratio: 0.01\n");
   LiveStack stack(dir, cfg);
   INFO("sensor stderr: " << stack.sensor.stderr_text());
@@ -145,8 +140,8 @@ TEST_CASE("sensor drops: a flood past a frozen sensor's ring raises the syscall 
 
   long opened = 0;
   {
-    Frozen frozen(stack.sensor.pid());
-    REQUIRE_MESSAGE(wait_until([&] { return all_threads_stopped(stack.sensor.pid()); }, 10s), "the sensor did not stop");
+    Frozen frozen(stack.sensor.child().pid());
+    REQUIRE_MESSAGE(wait_until([&] { return all_threads_stopped(stack.sensor.child().pid()); }, 10s), "the sensor did not stop");
     opened = open_close(flood, kFloodOpens);
   }
   REQUIRE(opened == kFloodOpens);
@@ -182,13 +177,13 @@ TEST_CASE("sensor drops: a flood past a frozen sensor's ring raises the syscall 
                                             " system calls dropped in last 1 s.") != std::string::npos);
 
   // The same drops in the metrics: counted by category in the sensor, reported once to the engine.
-  const auto sm = http_get(ports.sensor, "/metrics");
+  const auto sm = http_get(stack.sensor.admin_port(), "/metrics").body;
   INFO("sensor metrics:\n" << sm);
   CHECK(kernel_drops_in(sm) >= static_cast<double>(field_u64(f, "n_drops_buffer_total")));
   CHECK(metric_value(sm, "peregrine_sensor_drops_total{category=\"file\"}") > 0);  // the flood's openat
   CHECK(metric_value(sm, "peregrine_sensor_drop_alerts_total") >= 1);
   CHECK(metric_value(sm, "peregrine_sensor_events_total") >= static_cast<double>(n_evts));
-  CHECK(metric_value(http_get(ports.engine, "/metrics"), "peregrine_engine_sensor_drop_reports_total") >= 1);
+  CHECK(metric_value(http_get(stack.engine.admin_port(), "/metrics").body, "peregrine_engine_sensor_drop_reports_total") >= 1);
   CHECK(stack.sensor.stderr_text().find("kernel dropped") != std::string::npos);  // and logged
 
   CHECK(stack.stop_all() == "");

@@ -25,7 +25,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tests/integration/harness.h"
 #include "tests/integration/stack.h"
 
 using namespace peregrine::testing;
@@ -79,7 +78,7 @@ void copy_exe(const std::string& from, const std::string& to) {
 }
 
 std::vector<Action> suspicious_actions(const TempDir& dir, const FakeContainerCgroup& cg, const std::string& tag) {
-  const std::string t = dir.path().string(), act = binary("tests/integration/pg-e2e-action");
+  const std::string t = dir.path().string(), act = binary("pg-e2e-action");
   const std::string shm = "/dev/shm/pg-e2e-" + tag, log = "/var/log/peregrine-e2e-" + tag + ".log";
   copy_exe("/bin/bash", t + "/nginx");
   copy_exe("/bin/bash", t + "/nc");
@@ -174,14 +173,13 @@ append_output:
 
 void run_scenario(const std::string& rules_file, bool upstream) {
   TempDir dir;
-  StackPorts ports;
   FakeContainerCgroup cg;
   REQUIRE_MESSAGE(!cg.dir.empty(), "cannot create a cgroup v2 directory for the container actions");
   // Room for bursts from the rest of the machine (parallel tests, a sanitizer build's slower consumer).
-  auto cfg = write_stack_config(dir, ports, rules_file, kAppendOutput, "", "ring_buffer_mib: 64\nqueue_capacity: 8192\n");
+  auto cfg = write_stack_config(dir, rules_file, kAppendOutput, "", "ring_buffer_mib: 64\nqueue_capacity: 8192\n");
   LiveStack stack(dir, cfg);
   bool flowing = wait_until(
-      [&] { return metric_value(http_get(ports.engine, "/metrics"), "peregrine_engine_events_total") > 0; }, 60s);
+      [&] { return metric_value(http_get(stack.engine.admin_port(), "/metrics").body, "peregrine_engine_events_total") > 0; }, 60s);
   INFO("sensor stderr: " << stack.sensor.stderr_text());
   INFO("engine stderr: " << stack.engine.stderr_text());
   REQUIRE(flowing);
@@ -189,7 +187,7 @@ void run_scenario(const std::string& rules_file, bool upstream) {
   // no rule wants (this test's own reads of /etc/hostname), so the wanted opens are shown to survive it.
   bool open_filter_active = wait_until([&] {
     if (std::FILE* f = std::fopen("/etc/hostname", "r")) std::fclose(f);
-    return metric_value(http_get(ports.sensor, "/metrics"), "peregrine_sensor_filtered_total{kind=\"open\"}") > 0;
+    return metric_value(http_get(stack.sensor.admin_port(), "/metrics").body, "peregrine_sensor_filtered_total{kind=\"open\"}") > 0;
   }, 60s);
   REQUIRE_MESSAGE(open_filter_active, "the sensor never applied the engine's open filter");
 
@@ -252,7 +250,7 @@ void run_scenario(const std::string& rules_file, bool upstream) {
   // Every expected alert above must still have arrived.
   double drops = 0;
   std::string drop_lines;
-  std::istringstream metrics(http_get(ports.sensor, "/metrics"));
+  std::istringstream metrics(http_get(stack.sensor.admin_port(), "/metrics").body);
   for (std::string line; std::getline(metrics, line);) {
     if (line.rfind("peregrine_sensor_drops_total{", 0) != 0) continue;
     double v = std::stod(line.substr(line.rfind(' ') + 1));
@@ -266,22 +264,15 @@ void run_scenario(const std::string& rules_file, bool upstream) {
 }  // namespace
 
 TEST_CASE("e2e: suspicious actions raise Peregrine's default rules with the right fields, benign ones nothing") {
-  if (!can_run_sensor()) {
-    MESSAGE("SKIPPED: needs root and /sys/kernel/btf/vmlinux to load the sensor");
-    return;
-  }
+  if (auto why = sensor_unavailable(); !why.empty()) PEREGRINE_SKIP(why);
   run_scenario(std::string(PEREGRINE_SOURCE_DIR) + "/rules/peregrine_rules.yaml", false);
 }
 
 TEST_CASE("e2e: suspicious actions raise the upstream stable rules with the right fields, benign ones nothing") {
-  if (!can_run_sensor()) {
-    MESSAGE("SKIPPED: needs root and /sys/kernel/btf/vmlinux to load the sensor");
-    return;
-  }
+  if (auto why = sensor_unavailable(); !why.empty()) PEREGRINE_SKIP(why);
   const std::string upstream = std::string(PEREGRINE_SOURCE_DIR) + "/../shared/falco-rules/falco_rules.yaml";
   if (!fs::exists(upstream)) {
-    MESSAGE("SKIPPED: upstream rules " << upstream << " are not present");
-    return;
+    PEREGRINE_SKIP("upstream rules " << upstream << " are not present");
   }
   run_scenario(upstream, true);
 }

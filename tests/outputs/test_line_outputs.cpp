@@ -10,11 +10,12 @@
 #include "outputs/json_lines.h"
 #include "outputs/stdout/stdout_output.h"
 #include "tests/outputs/sample_alerts.h"
-#include "tests/router/temp_dir.h"
+#include "tests/support/files.h"
+#include "tests/support/temp_dir.h"
 
 using namespace peregrine;
 using namespace peregrine::outputs;
-using peregrine::test::TempDir;
+using peregrine::testing::TempDir;
 
 namespace {
 
@@ -71,7 +72,7 @@ TEST_CASE("stdout output writes the payload to its descriptor") {
   auto p = out.format(batch);
   REQUIRE(p.ok());
   CHECK(out.send(p->at(0)).ok());
-  CHECK(test::slurp(path) == kGoldenTextLine);
+  CHECK(testing::slurp(path) == kGoldenTextLine);
 }
 
 TEST_CASE("file output appends lines and fsyncs on flush") {
@@ -84,7 +85,7 @@ TEST_CASE("file output appends lines and fsyncs on flush") {
   CHECK(out.send(p->at(0)).ok());
   CHECK(out.send(p->at(0)).ok());
   CHECK(out.flush().ok());
-  CHECK(test::slurp(path) == kGoldenJsonLine + kGoldenJsonLine);
+  CHECK(testing::slurp(path) == kGoldenJsonLine + kGoldenJsonLine);
 }
 
 TEST_CASE("file output rotates by size and keeps keep_files old files") {

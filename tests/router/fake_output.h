@@ -11,6 +11,7 @@
 
 #include "outputs/json_lines.h"
 #include "outputs/output.h"
+#include "tests/support/wait.h"
 
 namespace peregrine::test {
 
@@ -116,17 +117,6 @@ class FakeOutput final : public outputs::Output {
 
 inline outputs::SendFailure http_failure(int status) {
   return outputs::SendFailure{outputs::SendFailure::Kind::kHttpStatus, status, std::nullopt, "status"};
-}
-
-/// Polls `pred` until true or timeout (for state without its own condition variable, e.g. counters).
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // poll interval; the deadline decides
-  }
-  return pred();
 }
 
 }  // namespace peregrine::test

@@ -24,7 +24,7 @@ struct Rig {
     if (!::mkdtemp(dir.data())) std::abort();
     QueueOptions o;
     o.dir = dir;
-    o.fsync = FsyncPolicy::kNone;
+    o.fsync = peregrine::config::FsyncMode::kNone;
     o.segment_bytes = 1 << 20;
     o.max_bytes = 64 << 20;
     queue = std::move(DurableQueue::open(o)).value();

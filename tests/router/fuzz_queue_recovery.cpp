@@ -27,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   QueueOptions o;
   o.dir = dir;
-  o.fsync = FsyncPolicy::kNone;
+  o.fsync = peregrine::config::FsyncMode::kNone;
   o.segment_bytes = 4096;
   o.max_bytes = 1 << 20;
   o.max_record_bytes = 1 << 16;

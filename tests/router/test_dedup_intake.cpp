@@ -8,11 +8,12 @@
 #include "router/intake/intake_pipeline.h"
 #include "router/queue/durable_queue.h"
 #include "tests/outputs/sample_alerts.h"
-#include "tests/router/temp_dir.h"
+#include "tests/support/files.h"
+#include "tests/support/temp_dir.h"
 
 using namespace peregrine;
 using namespace peregrine::router;
-using peregrine::test::TempDir;
+using peregrine::testing::TempDir;
 
 namespace {
 
@@ -150,7 +151,7 @@ TEST_CASE("raw engine alerts: invalid ones are dead-lettered and counted, valid 
   CHECK(r->invalid == 2);
   CHECK(in.invalid() == 2);
   CHECK(dead.written() == 2);
-  CHECK(test::slurp(t.path() / "rejected.jsonl").find("field 'priority'") != std::string::npos);
+  CHECK(testing::slurp(t.path() / "rejected.jsonl").find("field 'priority'") != std::string::npos);
   // The envelope uuid is used when the JSON has none.
   CHECK(w.contains("u-1"));
 }

@@ -12,13 +12,14 @@
 #include "router/queue/durable_queue.h"
 #include "tests/outputs/sample_alerts.h"
 #include "tests/router/fake_output.h"
-#include "tests/router/temp_dir.h"
+#include "tests/support/files.h"
+#include "tests/support/temp_dir.h"
 
 using namespace peregrine;
 using namespace peregrine::router;
 using peregrine::outputs::SendFailure;
 using peregrine::test::FakeOutput;
-using peregrine::test::TempDir;
+using peregrine::testing::TempDir;
 
 namespace {
 
@@ -70,11 +71,11 @@ TEST_CASE("delivers queued alerts in order and persists the cursor") {
   rig.add(alerts(5, "a"));
   REQUIRE(out.wait_delivered(5));
   CHECK(out.delivered() == std::vector<std::string>{"a0", "a1", "a2", "a3", "a4"});
-  REQUIRE(test::eventually([&] { return w.lag() == 0; }));
+  REQUIRE(testing::wait_until([&] { return w.lag() == 0; }));
   stop_now(w);
   CHECK(w.stats().delivered == 5);
   CHECK(rig.queue->cursor("fake") == 5);
-  CHECK(test::slurp(rig.tmp.path() / "queue" / "cursors" / "fake.cursor") == "5\n");
+  CHECK(testing::slurp(rig.tmp.path() / "queue" / "cursors" / "fake.cursor") == "5\n");
 }
 
 TEST_CASE("retryable failures are retried with backoff until delivered, exactly once each") {
@@ -100,7 +101,7 @@ TEST_CASE("permanent failures go to the dead-letter file, never silently lost, a
   DeliveryWorker w(out, *rig.queue, rig.dead);
   REQUIRE(w.start().ok());
   rig.add(alerts(2, "p"));
-  REQUIRE(test::eventually([&] { return w.stats().failed == 2; }));
+  REQUIRE(testing::wait_until([&] { return w.stats().failed == 2; }));
   rig.add(alerts(1, "q"));
   REQUIRE(out.wait_delivered(1));
   stop_now(w);
@@ -123,7 +124,7 @@ TEST_CASE("per-item failures: only the failed item is retried, permanent items d
   REQUIRE(w.start().ok());
   rig.add(alerts(4, "i"));
   REQUIRE(out.wait_delivered(3));
-  REQUIRE(test::eventually([&] { return w.lag() == 0; }));
+  REQUIRE(testing::wait_until([&] { return w.lag() == 0; }));
   stop_now(w);
   auto d = out.delivered();
   std::sort(d.begin(), d.end());
@@ -143,7 +144,7 @@ TEST_CASE("max_attempts bounds retries and dead-letters the rest") {
   DeliveryWorker w(out, *rig.queue, rig.dead);
   REQUIRE(w.start().ok());
   rig.add(alerts(1, "m"));
-  REQUIRE(test::eventually([&] { return w.stats().failed == 1; }));
+  REQUIRE(testing::wait_until([&] { return w.stats().failed == 1; }));
   stop_now(w);
   CHECK(out.sends() == 3);
   auto dead = rig.dead_lines();
@@ -159,7 +160,7 @@ TEST_CASE("filters skip alerts without sending them") {
   REQUIRE(w.start().ok());
   rig.add({test::small_alert("low", Priority::kNotice), test::small_alert("high", Priority::kCritical)});
   REQUIRE(out.wait_delivered(1));
-  REQUIRE(test::eventually([&] { return w.lag() == 0; }));
+  REQUIRE(testing::wait_until([&] { return w.lag() == 0; }));
   stop_now(w);
   CHECK(out.delivered() == std::vector<std::string>{"high"});
   CHECK(w.stats().filtered == 1);
@@ -173,7 +174,7 @@ TEST_CASE("a restarted worker resumes from its persisted cursor") {
     REQUIRE(w.start().ok());
     rig.add(alerts(3, "x"));
     REQUIRE(out.wait_delivered(3));
-    REQUIRE(test::eventually([&] { return rig.queue->cursor("fake") == 3; }));
+    REQUIRE(testing::wait_until([&] { return rig.queue->cursor("fake") == 3; }));
     stop_now(w);
   }
   rig.add(alerts(2, "y"));

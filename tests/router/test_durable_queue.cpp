@@ -10,10 +10,11 @@
 
 #include "router/queue/crc32c.h"
 #include "router/queue/durable_queue.h"
-#include "tests/router/temp_dir.h"
+#include "tests/support/files.h"
+#include "tests/support/temp_dir.h"
 
 using namespace peregrine::router;
-using peregrine::test::TempDir;
+using peregrine::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
@@ -23,7 +24,7 @@ QueueOptions small_options(const fs::path& dir) {
   o.dir = dir;
   o.segment_bytes = 4096;
   o.max_bytes = 64 * 1024;
-  o.fsync = FsyncPolicy::kBatch;
+  o.fsync = peregrine::config::FsyncMode::kBatch;
   return o;
 }
 
@@ -266,13 +267,6 @@ TEST_CASE("wait_for_records returns as soon as a record arrives or at the deadli
   writer.join();
 }
 
-TEST_CASE("fsync policy parsing") {
-  CHECK(*parse_fsync_policy("batch") == FsyncPolicy::kBatch);
-  CHECK(*parse_fsync_policy("interval") == FsyncPolicy::kInterval);
-  CHECK(*parse_fsync_policy("none") == FsyncPolicy::kNone);
-  CHECK_FALSE(parse_fsync_policy("sometimes").ok());
-}
-
 TEST_CASE("a new cursor is persisted at registration, so a restart does not skip what arrived before delivery") {
   TempDir t;
   {
@@ -299,7 +293,7 @@ TEST_CASE("fsync policies: batch syncs every append, interval only when due, non
   CHECK(qb->stats().fsyncs == 3);
 
   o = small_options(t.path() / "interval");
-  o.fsync = FsyncPolicy::kInterval;
+  o.fsync = peregrine::config::FsyncMode::kInterval;
   o.fsync_interval = std::chrono::hours(1);
   auto qi = must_open(o);
   for (int i = 0; i < 3; ++i) REQUIRE(qi->append(payloads(1, "i")).ok());
@@ -312,7 +306,7 @@ TEST_CASE("fsync policies: batch syncs every append, interval only when due, non
   CHECK(qi->stats().fsyncs == 1);  // nothing new to sync
 
   o = small_options(t.path() / "none");
-  o.fsync = FsyncPolicy::kNone;
+  o.fsync = peregrine::config::FsyncMode::kNone;
   auto qn = must_open(o);
   REQUIRE(qn->append(payloads(3, "n")).ok());
   REQUIRE(qn->sync_if_due().ok());

@@ -8,11 +8,12 @@
 #include "router/intake/http_intake.h"
 #include "router/queue/durable_queue.h"
 #include "tests/outputs/sample_alerts.h"
-#include "tests/router/temp_dir.h"
+#include "tests/support/files.h"
+#include "tests/support/temp_dir.h"
 
 using namespace peregrine;
 using namespace peregrine::router;
-using peregrine::test::TempDir;
+using peregrine::testing::TempDir;
 
 namespace {
 

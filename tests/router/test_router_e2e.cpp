@@ -11,12 +11,13 @@
 #include "router/router_app.h"
 #include "tests/outputs/sample_alerts.h"
 #include "tests/router/fake_output.h"
-#include "tests/router/temp_dir.h"
+#include "tests/support/files.h"
+#include "tests/support/temp_dir.h"
 
 using namespace peregrine;
 using namespace peregrine::router;
 using peregrine::test::FakeOutput;
-using peregrine::test::TempDir;
+using peregrine::testing::TempDir;
 
 namespace {
 
@@ -84,7 +85,7 @@ TEST_CASE("engine alerts are acked after the durable append and delivered to eve
   // Every ack implies an append that already happened.
   CHECK(r.app->queue().stats().appended == 20);
   REQUIRE(r.fake->wait_delivered(20));
-  REQUIRE(test::eventually([&] { return file_lines(t.path() / "alerts.jsonl") == 20; }));
+  REQUIRE(testing::wait_until([&] { return file_lines(t.path() / "alerts.jsonl") == 20; }));
   CHECK(r.app->stop());
   auto metrics = r.app->metrics().render();
   CHECK(metrics.find("peregrine_router_output_delivered_total{output=\"fake\"} 20") != std::string::npos);
@@ -133,7 +134,7 @@ TEST_CASE("when the queue is full the engine batch is not acked - the engine kee
   so.ack_timeout = std::chrono::milliseconds(200);
   transport::AlertSender sender(ctx, r.app->alerts_endpoint(), so);
   for (int i = 0; i < 40; ++i) REQUIRE(sender.submit(envelope("big-" + std::to_string(i), 60 * 1024)));
-  REQUIRE(test::eventually([&] { return r.app->intake().rejected() > 0; }));
+  REQUIRE(testing::wait_until([&] { return r.app->intake().rejected() > 0; }));
   CHECK_FALSE(sender.flush(std::chrono::milliseconds(300)));
   CHECK(sender.unacked() > 0);
   const auto accepted = r.app->intake().accepted();

@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include "tests/support/skip.h"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,11 +26,11 @@ using namespace std::chrono_literals;
 
 inline bool can_run() {
   if (::geteuid() != 0) {
-    MESSAGE("skipped: loading BPF programs needs root");
+    PEREGRINE_SKIP_NOTE("loading BPF programs needs root");
     return false;
   }
   if (!std::filesystem::exists("/sys/kernel/btf/vmlinux")) {
-    MESSAGE("skipped: no kernel BTF at /sys/kernel/btf/vmlinux");
+    PEREGRINE_SKIP_NOTE("no kernel BTF at /sys/kernel/btf/vmlinux");
     return false;
   }
   return true;

@@ -2,6 +2,8 @@
 // Needs root (or CAP_BPF+CAP_PERFMON) and kernel BTF; otherwise every test prints why and skips.
 #include <doctest/doctest.h>
 
+#include "tests/support/skip.h"
+
 #include <arpa/inet.h>
 #include <grp.h>
 #include <fcntl.h>
@@ -351,7 +353,7 @@ TEST_CASE("exec from an overlayfs upper layer sets exe_upper_layer - a lower-lay
   ::waitpid(helper, &status, 0);
   if (!WIFEXITED(status) || WEXITSTATUS(status) == 3) {
     fs::remove_all(base);
-    MESSAGE("skipped: cannot mount overlayfs here");
+    PEREGRINE_SKIP_NOTE("cannot mount overlayfs here");
     return;
   }
   REQUIRE(WEXITSTATUS(status) == 0);

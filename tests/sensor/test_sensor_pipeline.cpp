@@ -2,6 +2,8 @@
 // peregrine-sensor binary with its control link. Root only (loads BPF); skips with a message otherwise.
 #include <doctest/doctest.h>
 
+#include "tests/support/skip.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -32,11 +34,11 @@ namespace {
 
 bool can_run() {
   if (::geteuid() != 0) {
-    MESSAGE("skipped: loading BPF programs needs root");
+    PEREGRINE_SKIP_NOTE("loading BPF programs needs root");
     return false;
   }
   if (!fs::exists("/sys/kernel/btf/vmlinux")) {
-    MESSAGE("skipped: no kernel BTF at /sys/kernel/btf/vmlinux");
+    PEREGRINE_SKIP_NOTE("no kernel BTF at /sys/kernel/btf/vmlinux");
     return false;
   }
   return true;

@@ -2,6 +2,8 @@
 // parameters by name. Catches a wrong argument register or slot in sensor/syscall_table.cpp. Root only.
 #include <doctest/doctest.h>
 
+#include "tests/support/skip.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
@@ -74,7 +76,7 @@ int64_t n(const Event& e, std::string_view name) { return static_cast<int64_t>(a
 
 TEST_CASE("syscall recipes: file syscalls carry their path and flag arguments") {
   if (::geteuid() != 0 || !fs::exists("/sys/kernel/btf/vmlinux")) {
-    MESSAGE("skipped: needs root and kernel BTF");
+    PEREGRINE_SKIP_NOTE("needs root and kernel BTF");
     return;
   }
   Sink sink;
@@ -155,7 +157,7 @@ TEST_CASE("syscall recipes: file syscalls carry their path and flag arguments") 
 
 TEST_CASE("syscall recipes: process / network / privilege syscalls carry their arguments") {
   if (::geteuid() != 0 || !fs::exists("/sys/kernel/btf/vmlinux")) {
-    MESSAGE("skipped: needs root and kernel BTF");
+    PEREGRINE_SKIP_NOTE("needs root and kernel BTF");
     return;
   }
   Sink sink;

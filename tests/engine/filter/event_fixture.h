@@ -10,7 +10,7 @@
 #include "engine/filter/compiler.h"
 #include "engine/filter/parser.h"
 
-namespace peregrine::engine::testing {
+namespace peregrine::engine::fixtures {
 
 inline void set_param(Event& e, std::string_view name, uint64_t num, std::string str = {}) {
   int i = param_index(e.type, name);
@@ -132,4 +132,4 @@ inline std::string compile_error(const std::string& cond) {
   return f.ok() ? std::string() : f.error().message;
 }
 
-}  // namespace peregrine::engine::testing
+}  // namespace peregrine::engine::fixtures

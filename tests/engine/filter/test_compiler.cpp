@@ -8,7 +8,7 @@
 
 using namespace peregrine;
 using namespace peregrine::engine;
-using namespace peregrine::engine::testing;
+using namespace peregrine::engine::fixtures;
 
 TEST_CASE("equality and inequality on strings") {
   Event e = make_open_event();

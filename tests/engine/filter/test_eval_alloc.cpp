@@ -30,7 +30,7 @@ void operator delete[](void* p, size_t) noexcept { std::free(p); }
 
 using namespace peregrine;
 using namespace peregrine::engine;
-using namespace peregrine::engine::testing;
+using namespace peregrine::engine::fixtures;
 
 namespace {
 

@@ -1,6 +1,8 @@
 // Event-type set algebra (libs ppm_event_codes semantics) and macro substitution.
 #include <doctest/doctest.h>
 
+#include "tests/support/skip.h"
+
 #include "engine/filter/evttypes.h"
 #include "engine/filter/macros.h"
 #include "engine/filter/parser.h"
@@ -104,30 +106,30 @@ TEST_CASE("macro substitution and referenced identifiers") {
 }
 
 TEST_CASE("upstream: Read sensitive file untrusted resolves to {open, openat, openat2}") {
-  std::string path = testing::upstream_path("falco_rules.yaml");
+  std::string path = fixtures::upstream_path("falco_rules.yaml");
   if (path.empty()) {
-    MESSAGE("skipped: upstream falco_rules.yaml not found beside the repo");
+    PEREGRINE_SKIP_NOTE("upstream falco_rules.yaml not found beside the repo");
     return;
   }
-  auto file = testing::load_upstream(path);
-  const testing::UpstreamRule* rule = nullptr;
+  auto file = fixtures::load_upstream(path);
+  const fixtures::UpstreamRule* rule = nullptr;
   for (const auto& r : file.rules)
     if (r.name == "Read sensitive file untrusted") rule = &r;
   REQUIRE(rule);
-  auto ast = testing::expand_rule(file, rule->condition);
+  auto ast = fixtures::expand_rule(file, rule->condition);
   CHECK(names(event_types(*ast)) == V{"open", "openat", "openat2"});
 }
 
 TEST_CASE("upstream: every syscall rule resolves to a finite, non-empty event-type set") {
-  std::string path = testing::upstream_path("falco_rules.yaml");
+  std::string path = fixtures::upstream_path("falco_rules.yaml");
   if (path.empty()) {
-    MESSAGE("skipped: upstream falco_rules.yaml not found beside the repo");
+    PEREGRINE_SKIP_NOTE("upstream falco_rules.yaml not found beside the repo");
     return;
   }
-  auto file = testing::load_upstream(path);
+  auto file = fixtures::load_upstream(path);
   REQUIRE(file.rules.size() == 25);
   for (const auto& r : file.rules) {
-    auto ast = testing::expand_rule(file, r.condition);
+    auto ast = fixtures::expand_rule(file, r.condition);
     size_t n = event_types(*ast).count();
     CHECK_MESSAGE(n >= 1, r.name);
     CHECK_MESSAGE(n <= 11, r.name << " has " << n << " types");

@@ -7,7 +7,7 @@
 
 using namespace peregrine;
 using namespace peregrine::engine;
-using namespace peregrine::engine::testing;
+using namespace peregrine::engine::fixtures;
 
 namespace {
 

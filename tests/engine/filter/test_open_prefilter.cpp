@@ -2,6 +2,8 @@
 // open that makes a rule fire must pass the filter).
 #include <doctest/doctest.h>
 
+#include "tests/support/skip.h"
+
 #include <filesystem>
 #include <set>
 
@@ -123,9 +125,9 @@ std::set<std::string> probe_paths(const OpenFilter& f) {
 // Fires the engine on openat events of `path` with `flags` from a few process contexts; true if any rule fired.
 bool any_rule_fires(RuleEngine& eng, const std::string& path, uint64_t flags) {
   for (int ctx = 0; ctx < 3; ++ctx) {
-    Event e = testing::make_open_event();
-    testing::set_param(e, "name", 0, path);
-    testing::set_param(e, "flags", flags);
+    Event e = fixtures::make_open_event();
+    fixtures::set_param(e, "name", 0, path);
+    fixtures::set_param(e, "flags", flags);
     e.fd.name = e.fd.nameraw = path;
     if (ctx == 1) {  // a host daemon, not a shell, no tty
       e.container.id = "host";
@@ -192,9 +194,9 @@ TEST_CASE("soundness: our default rules' open filter passes every open that fire
 }
 
 TEST_CASE("soundness: the upstream stable rules' open filter passes every open that fires a rule") {
-  const std::string p = testing::upstream_path("falco_rules.yaml");
+  const std::string p = fixtures::upstream_path("falco_rules.yaml");
   if (p.empty()) {
-    MESSAGE("SKIPPED: ../shared/falco-rules/falco_rules.yaml is not present");
+    PEREGRINE_SKIP_NOTE("../shared/falco-rules/falco_rules.yaml is not present");
     return;
   }
   check_sound({p});

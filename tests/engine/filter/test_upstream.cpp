@@ -2,6 +2,8 @@
 // built-in fields, and realistic events trigger the rules they should.
 #include <doctest/doctest.h>
 
+#include "tests/support/skip.h"
+
 #include "engine/filter/evttypes.h"
 #include "engine/filter/format.h"
 #include "tests/engine/filter/event_fixture.h"
@@ -9,14 +11,14 @@
 
 using namespace peregrine;
 using namespace peregrine::engine;
-using namespace peregrine::engine::testing;
+using namespace peregrine::engine::fixtures;
 
 namespace {
 
 void compile_all(const std::string& file_name, EventSource source, size_t expected_rules) {
   std::string path = upstream_path(file_name);
   if (path.empty()) {
-    MESSAGE("skipped: " << file_name << " not found beside the repo");
+    PEREGRINE_SKIP_NOTE("" << file_name << " not found beside the repo");
     return;
   }
   auto file = load_upstream(path);
@@ -47,7 +49,7 @@ TEST_CASE("every k8s_audit_rules.yaml rule and output compiles") {
 TEST_CASE("Read sensitive file untrusted fires on an unknown program reading /etc/shadow") {
   std::string path = upstream_path("falco_rules.yaml");
   if (path.empty()) {
-    MESSAGE("skipped: falco_rules.yaml not found beside the repo");
+    PEREGRINE_SKIP_NOTE("falco_rules.yaml not found beside the repo");
     return;
   }
   auto file = load_upstream(path);

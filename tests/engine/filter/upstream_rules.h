@@ -13,7 +13,7 @@
 #include "engine/filter/macros.h"
 #include "engine/filter/parser.h"
 
-namespace peregrine::engine::testing {
+namespace peregrine::engine::fixtures {
 
 struct UpstreamRule {
   std::string name;
@@ -122,4 +122,4 @@ inline AstPtr expand_rule(const UpstreamFile& f, const std::string& condition) {
   return root;
 }
 
-}  // namespace peregrine::engine::testing
+}  // namespace peregrine::engine::fixtures

@@ -3,6 +3,8 @@
 // the real `peregrine-engine --replay` binary over a fixture.
 #include <doctest/doctest.h>
 
+#include "tests/support/skip.h"
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -115,7 +117,7 @@ std::string run_capture(const std::string& cmd, int& status) {
 
 TEST_CASE("replay: every stable upstream rule fires on its fixture and not on its near miss") {
   if (!fs::exists(kUpstream / "falco_rules.yaml")) {
-    MESSAGE("SKIPPED: " << (kUpstream / "falco_rules.yaml").string() << " is not present");
+    PEREGRINE_SKIP_NOTE("" << (kUpstream / "falco_rules.yaml").string() << " is not present");
     return;
   }
   check_ruleset({(kUpstream / "falco_rules.yaml").string()}, kFixtures / "falco_rules");
@@ -138,7 +140,7 @@ std::optional<Alert> alert_of(RuleEngine& eng, const Event& e, const std::string
 
 TEST_CASE("replay: upstream outputs show exe_flags=%evt.arg.flags as Falco's EXE_* names") {
   if (!fs::exists(kUpstream / "falco_rules.yaml")) {
-    MESSAGE("SKIPPED: " << (kUpstream / "falco_rules.yaml").string() << " is not present");
+    PEREGRINE_SKIP_NOTE("" << (kUpstream / "falco_rules.yaml").string() << " is not present");
     return;
   }
   RuleEngine eng;
@@ -188,7 +190,7 @@ TEST_CASE("replay: upstream outputs show exe_flags=%evt.arg.flags as Falco's EXE
 TEST_CASE("replay CLI: alerts as Falco JSON lines, bad lines reported with their number") {
   const fs::path bin = fs::path(PEREGRINE_BINARY_DIR) / "engine/peregrine-engine";
   if (!fs::exists(bin)) {
-    MESSAGE("SKIPPED: " << bin.string() << " is not built (build the peregrine-engine target)");
+    PEREGRINE_SKIP_NOTE("" << bin.string() << " is not built (build the peregrine-engine target)");
     return;
   }
   const fs::path tmp = fs::temp_directory_path() / ("peregrine_replay_" + std::to_string(getpid()));
@@ -230,7 +232,7 @@ TEST_CASE("replay CLI: alerts as Falco JSON lines, bad lines reported with their
 
 TEST_CASE("replay: a k8s_audit rule (Attach/Exec Pod) fires on an exec audit event, not on a log read") {
   if (!fs::exists(kUpstream / "k8s_audit_rules.yaml")) {
-    MESSAGE("SKIPPED: " << (kUpstream / "k8s_audit_rules.yaml").string() << " is not present");
+    PEREGRINE_SKIP_NOTE("" << (kUpstream / "k8s_audit_rules.yaml").string() << " is not present");
     return;
   }
   RuleEngine eng;

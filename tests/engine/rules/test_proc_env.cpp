@@ -2,6 +2,8 @@
 // tells the sensor in the control message, which then attaches process environments to events only if needed.
 #include <doctest/doctest.h>
 
+#include "tests/support/skip.h"
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -200,7 +202,7 @@ TEST_CASE("needs_proc_env: the default rules and upstream falco_rules.yaml do no
 
   const std::string upstream = src + "/../shared/falco-rules/falco_rules.yaml";
   if (!std::filesystem::exists(upstream)) {
-    MESSAGE("SKIPPED: upstream rules file " << upstream << " is not present");
+    PEREGRINE_SKIP_NOTE("upstream rules file " << upstream << " is not present");
     return;
   }
   RuleEngine up;

@@ -3,6 +3,8 @@
 // alert construction.
 #include <doctest/doctest.h>
 
+#include "tests/support/skip.h"
+
 #include <algorithm>
 #include <filesystem>
 #include <string>
@@ -21,7 +23,7 @@ const std::string kUpstream = std::string(PEREGRINE_SOURCE_DIR) + "/../shared/fa
 
 bool have_upstream(const char* file) {
   if (std::filesystem::exists(kUpstream + file)) return true;
-  MESSAGE("SKIPPED: upstream rules file " << kUpstream + file << " is not present");
+  PEREGRINE_SKIP_NOTE("upstream rules file " << kUpstream + file << " is not present");
   return false;
 }
 

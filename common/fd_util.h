@@ -1,4 +1,4 @@
-// RAII owner of a POSIX file descriptor plus small I/O helpers (shared by the file output and the router queue).
+// RAII owner of a POSIX file descriptor plus small I/O helpers (the router queue, dead letters, file outputs).
 #pragma once
 
 #include <cerrno>
@@ -12,7 +12,7 @@
 
 #include "common/result.h"
 
-namespace peregrine::outputs {
+namespace peregrine {
 
 class UniqueFd {
  public:
@@ -42,7 +42,7 @@ class UniqueFd {
 };
 
 inline Error errno_error(std::string_view what, const std::string& path) {
-  return make_error(std::string(what) + " " + path + ": " + std::strerror(errno));
+  return make_error(std::string(what) + " " + path + ": " + std::strerror(errno), ErrorCode::kIo);
 }
 
 /// write() until done, retrying EINTR and short writes.
@@ -66,7 +66,7 @@ inline Result<void> pread_all(int fd, char* buf, size_t len, uint64_t off, const
       if (errno == EINTR) continue;
       return errno_error("pread", path);
     }
-    if (n == 0) return make_error("unexpected end of file in " + path);
+    if (n == 0) return make_error("unexpected end of file in " + path, ErrorCode::kIo);
     buf += n;
     len -= static_cast<size_t>(n);
     off += static_cast<uint64_t>(n);
@@ -82,4 +82,4 @@ inline Result<void> fsync_dir(const std::string& dir) {
   return {};
 }
 
-}  // namespace peregrine::outputs
+}  // namespace peregrine
