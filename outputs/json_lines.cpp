@@ -22,4 +22,17 @@ std::string alert_text_line(const Alert& alert) {
   return line;
 }
 
+Formatted lines_payload(std::span<const Alert> batch, bool text, std::string target) {
+  Payload p;
+  p.content_type = text ? "text/plain" : "application/x-ndjson";
+  p.target = std::move(target);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    p.body += text ? alert_text_line(batch[i]) : alert_json_line(batch[i]);
+    p.items.push_back(i);
+  }
+  Formatted f;
+  f.payloads.push_back(std::move(p));
+  return f;
+}
+
 }  // namespace peregrine::outputs

@@ -17,30 +17,26 @@
 
 #include "common/alert.h"
 #include "common/result.h"
+#include "outputs/route.h"
 
 namespace peregrine::outputs {
-
-/// Which alerts an output wants. Empty lists mean "all".
-struct Filter {
-  std::optional<Priority> min_priority;  // min_priority: alerts less severe than this are skipped
-  std::vector<std::string> rules;        // rules: exact rule names; the alert's rule must be one of them
-  std::vector<std::string> tags;         // tags: the alert must carry at least one of these tags
-};
 
 /// Batching and retry knobs every output shares (key `delivery:` in the output's YAML).
 struct DeliveryOptions {
   size_t batch_max_alerts = 100;                           // max alerts per format()/send round
   size_t batch_max_bytes = 1u << 20;                       // max queued bytes read per round
+  std::chrono::milliseconds linger{0};                     // wait up to this long for batch_max_alerts to queue up
   std::chrono::milliseconds initial_backoff{200};          // first retry delay (then doubled, with jitter)
   std::chrono::milliseconds max_backoff{30'000};           // cap of the retry delay
   uint32_t max_attempts = 0;                               // 0 = retry retryable failures until delivered
+  bool operator==(const DeliveryOptions&) const = default;
 };
 
 /// Settings parsed by the registry for every output, before the output's own keys.
 struct OutputCommon {
   std::string type;  // registry key: "file", "stdout", ...
   std::string name;  // instance name, unique per router; used for the queue cursor, logger and metrics
-  Filter filter;
+  Route route;       // which alerts this output gets (match / exclude; outputs/route.h)
   DeliveryOptions delivery;
 };
 
@@ -48,9 +44,27 @@ struct OutputCommon {
 struct Payload {
   std::string body;
   std::string content_type = "application/json";
-  std::string target;                                       // URL or path, for logs and requests
+  std::string target;                                       // URL or path, for logs (never a secret)
+  std::string method = "POST";                              // HTTP outputs
   std::vector<std::pair<std::string, std::string>> headers;
   std::vector<size_t> items;                                // indices into the formatted batch it carries
+  /// Tells this payload apart from the others carrying the same alerts (e.g. one SMS per recipient): a retry
+  /// re-formats the failed alerts and skips every payload whose (alert, key) pairs were all delivered before.
+  std::string key;
+};
+
+/// An alert the output chose not to send, with why (a short word, e.g. "no_recipient"). Counted per reason in
+/// peregrine_router_output_set_aside_total; never counted as delivered.
+struct SetAside {
+  size_t item = 0;
+  std::string reason;
+};
+
+/// What format() makes of a batch. Every index of the batch must be in some payload's items or in set_aside;
+/// an index in neither is a bug the delivery worker dead-letters ("output did not account for this alert").
+struct Formatted {
+  std::vector<Payload> payloads;
+  std::vector<SetAside> set_aside;
 };
 
 /// Facts about a failed send. Classified into retryable/permanent by router/delivery/retry_policy.
@@ -82,13 +96,19 @@ class Output {
   /// Name, type, filter and delivery options, as parsed by the registry.
   virtual const OutputCommon& common() const = 0;
 
-  /// Pure rendering of an already-filtered batch into payloads: no I/O, no clock, no randomness, so that the
-  /// exact bytes can be golden-tested. Each payload lists the batch indices it carries.
-  virtual Result<std::vector<Payload>> format(std::span<const Alert> batch) const = 0;
+  /// Pure rendering of an already-routed batch into payloads: no I/O, no clock, no randomness, so that the
+  /// exact bytes can be golden-tested. Each payload lists the batch indices it carries; alerts deliberately not
+  /// sent are listed in set_aside with a reason.
+  virtual Result<Formatted> format(std::span<const Alert> batch) const = 0;
 
   /// Delivers one payload produced by format(). Must not throw and must return within the output's own
-  /// timeouts. Reports facts only; retry decisions are made by the caller.
+  /// timeouts. Reports facts only; retry decisions are made by the caller. With concurrency() > 1 it is called
+  /// from that many threads at once.
   virtual SendResult send(const Payload& payload) = 0;
+
+  /// How many batches may be in flight at once (HTTP outputs: their `concurrency` key). The cursor still only
+  /// moves past a batch once it and every batch before it are delivered or dead-lettered.
+  virtual size_t concurrency() const { return 1; }
 
   /// Makes everything sent so far durable/visible (fsync, flush). Called after each batch and when draining.
   virtual SendResult flush() = 0;

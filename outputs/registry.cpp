@@ -10,26 +10,18 @@
 namespace peregrine::outputs {
 namespace {
 
-void parse_filter(config::NodeReader& node, Filter& f) {
-  const std::string p = node.str("min_priority", "");
-  if (!p.empty()) {
-    auto pr = parse_priority(p);
-    if (!pr) node.fail("min_priority", "unknown priority (emergency, alert, critical, error, warning, notice, "
-                                       "informational|info, debug)");
-    f.min_priority = *pr;
-  }
-  f.rules = node.strings("rules");
-  f.tags = node.strings("tags");
-}
-
 void parse_delivery(config::NodeReader& parent, DeliveryOptions& d) {
   config::NodeReader node = parent.sub("delivery");
   constexpr int64_t kDay = 86'400'000;
-  d.batch_max_alerts = static_cast<size_t>(node.integer("batch_max_alerts", 100, 1, 100'000));
-  d.batch_max_bytes = static_cast<size_t>(node.bytes("batch_max_bytes", 1 << 20, 1024, 1LL << 30));
-  d.initial_backoff = std::chrono::milliseconds(node.integer("initial_backoff_ms", 200, 1, kDay));
-  d.max_backoff = std::chrono::milliseconds(node.integer("max_backoff_ms", 30'000, 1, kDay));
-  d.max_attempts = static_cast<uint32_t>(node.integer("max_attempts", 0, 0, 1'000'000));
+  // `d` holds the output type's defaults (Registry::add); the keys override them.
+  d.batch_max_alerts = static_cast<size_t>(
+      node.integer("batch_max_alerts", static_cast<int64_t>(d.batch_max_alerts), 1, 100'000));
+  d.batch_max_bytes = static_cast<size_t>(
+      node.bytes("batch_max_bytes", static_cast<int64_t>(d.batch_max_bytes), 1024, 1LL << 30));
+  d.linger = std::chrono::milliseconds(node.integer("linger_ms", d.linger.count(), 0, 60'000));
+  d.initial_backoff = std::chrono::milliseconds(node.integer("initial_backoff_ms", d.initial_backoff.count(), 1, kDay));
+  d.max_backoff = std::chrono::milliseconds(node.integer("max_backoff_ms", d.max_backoff.count(), 1, kDay));
+  d.max_attempts = static_cast<uint32_t>(node.integer("max_attempts", d.max_attempts, 0, 1'000'000));
   if (d.max_backoff < d.initial_backoff) node.fail("max_backoff_ms", "must be >= initial_backoff_ms");
   node.finish();
 }
@@ -40,13 +32,14 @@ std::string position(const OutputSpec& spec) {
 
 }  // namespace
 
-void Registry::add(const std::string& type, OutputFactory factory) {
-  if (!factories_.emplace(type, std::move(factory)).second) throw std::logic_error("output type registered twice: " + type);
+void Registry::add(const std::string& type, OutputFactory factory, DeliveryOptions delivery_defaults) {
+  if (!types_.emplace(type, Type{std::move(factory), delivery_defaults}).second)
+    throw std::logic_error("output type registered twice: " + type);
 }
 
 std::vector<std::string> Registry::types() const {
   std::vector<std::string> v;
-  for (const auto& [t, f] : factories_) v.push_back(t);
+  for (const auto& [t, f] : types_) v.push_back(t);
   return v;
 }
 
@@ -54,8 +47,8 @@ Result<std::unique_ptr<Output>> Registry::create(const OutputSpec& spec) const {
   const std::string name = spec.name.empty() ? spec.type : spec.name;
   try {
     config::NodeReader node = spec.reader();
-    auto it = factories_.find(spec.type);
-    if (it == factories_.end()) {
+    auto it = types_.find(spec.type);
+    if (it == types_.end()) {
       std::string known;
       for (const auto& t : types()) known += (known.empty() ? "" : ", ") + t;
       node.fail("type", "unknown output type '" + spec.type + "' (known: " + known + ")");
@@ -63,9 +56,10 @@ Result<std::unique_ptr<Output>> Registry::create(const OutputSpec& spec) const {
     OutputCommon common;
     common.type = spec.type;
     common.name = name;
-    parse_filter(node, common.filter);
+    common.route = parse_route(node);
+    common.delivery = it->second.delivery_defaults;
     parse_delivery(node, common.delivery);
-    std::unique_ptr<Output> out = it->second(std::move(common), node);
+    std::unique_ptr<Output> out = it->second.factory(std::move(common), node);
     node.finish();
     return out;
   } catch (const config::ConfigError& e) {
@@ -93,20 +87,6 @@ Result<std::vector<std::unique_ptr<Output>>> Registry::create_all(const std::vec
 void register_builtin_outputs(Registry& registry) {
   registry.add("file", make_file_output);
   registry.add("stdout", make_stdout_output);
-}
-
-bool filter_matches(const Filter& filter, const Alert& alert) {
-  // Lower enum value = more severe (Falco numbering).
-  if (filter.min_priority && alert.priority > *filter.min_priority) return false;
-  if (!filter.rules.empty() && std::find(filter.rules.begin(), filter.rules.end(), alert.rule) == filter.rules.end())
-    return false;
-  if (!filter.tags.empty()) {
-    bool any = std::any_of(filter.tags.begin(), filter.tags.end(), [&](const std::string& t) {
-      return std::find(alert.tags.begin(), alert.tags.end(), t) != alert.tags.end();
-    });
-    if (!any) return false;
-  }
-  return true;
 }
 
 }  // namespace peregrine::outputs

@@ -23,25 +23,27 @@ using OutputFactory = std::function<std::unique_ptr<Output>(OutputCommon common,
 
 class Registry {
  public:
-  /// Throws std::logic_error on a duplicate type (a programming error).
-  void add(const std::string& type, OutputFactory factory);
-  bool has(const std::string& type) const { return factories_.count(type) != 0; }
+  /// Throws std::logic_error on a duplicate type (a programming error). `delivery_defaults`: the type's own
+  /// defaults for the `delivery` keys (bulk outputs batch more and linger).
+  void add(const std::string& type, OutputFactory factory, DeliveryOptions delivery_defaults = {});
+  bool has(const std::string& type) const { return types_.count(type) != 0; }
   std::vector<std::string> types() const;
 
-  /// Parses the common keys (name, min_priority, rules, tags, delivery), calls the type's factory and rejects
+  /// Parses the common keys (name, routing, delivery), calls the type's factory and rejects
   /// unknown keys. Errors come back as "file:line:col: message".
   Result<std::unique_ptr<Output>> create(const OutputSpec& spec) const;
   /// Creates all outputs; names must be unique.
   Result<std::vector<std::unique_ptr<Output>>> create_all(const std::vector<OutputSpec>& specs) const;
 
  private:
-  std::map<std::string, OutputFactory> factories_;
+  struct Type {
+    OutputFactory factory;
+    DeliveryOptions delivery_defaults;
+  };
+  std::map<std::string, Type> types_;
 };
 
 /// Adds every built-in output type ("file", "stdout").
 void register_builtin_outputs(Registry& registry);
-
-/// True when `alert` passes the filter (priority, rules, tags).
-bool filter_matches(const Filter& filter, const Alert& alert);
 
 }  // namespace peregrine::outputs

@@ -53,7 +53,7 @@ Result<std::unique_ptr<RouterApp>> RouterApp::create(const config::RouterConfig&
   app->dead_letter_ = std::make_unique<DeadLetterFile>(qo.dir / "dead-letter.jsonl");
   app->pipeline_ = std::make_unique<IntakePipeline>(*app->queue_, *app->window_, app->dead_letter_.get());
   for (auto& o : app->outputs_)
-    app->workers_.push_back(std::make_unique<DeliveryWorker>(*o, *app->queue_, *app->dead_letter_));
+    app->workers_.push_back(std::make_unique<DeliveryWorker>(*o, *app->queue_, *app->dead_letter_, app->metrics_));
   const auto st = app->queue_->stats();
   logger("router")->info("queue {}: {} records retained ({} of {} bytes, {} segments), dedup window {} uuids, "
                          "{} outputs", qo.dir.string(), st.next_seq - st.first_seq, st.bytes_on_disk, qo.max_bytes,

@@ -1,5 +1,6 @@
 // RouterApp::register_metrics: every counter is read at scrape time from the component that owns it, so the
-// hot paths only bump their own atomics. Labels stay low-cardinality: output name only.
+// hot paths only bump their own atomics. Labels stay low-cardinality: output name only. The per-output delivery
+// counters and histograms are registered by each DeliveryWorker (router/delivery/output_metrics.h).
 #include "router/router_app.h"
 
 namespace peregrine::router {
@@ -42,16 +43,6 @@ void RouterApp::register_metrics() {
   for (const auto& w : workers_) {
     const DeliveryWorker* wp = w.get();
     const metrics::Labels l{{"output", w->name()}};
-    m.counter_callback("peregrine_router_output_delivered_total", "Alerts delivered per output", l,
-                       [wp] { return wp->stats().delivered.load(); });
-    m.counter_callback("peregrine_router_output_retried_total", "Alert re-sends after retryable failures", l,
-                       [wp] { return wp->stats().retried.load(); });
-    m.counter_callback("peregrine_router_output_failed_total", "Alerts dead-lettered per output", l,
-                       [wp] { return wp->stats().failed.load(); });
-    m.counter_callback("peregrine_router_output_filtered_total", "Alerts skipped by the output's filter", l,
-                       [wp] { return wp->stats().filtered.load(); });
-    m.counter_callback("peregrine_router_output_send_errors_total", "Failed send/flush calls", l,
-                       [wp] { return wp->stats().send_errors.load(); });
     m.gauge_callback("peregrine_router_output_lag", "Queued alerts not yet delivered by this output", l,
                      [wp] { return static_cast<double>(wp->lag()); });
   }

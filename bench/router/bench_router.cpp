@@ -119,7 +119,8 @@ void bench_end_to_end(const fs::path& base, size_t total) {
   common.type = "file";
   common.name = "bench";
   outputs::FileOutput file(common, outputs::FileOutputConfig{(dir / "alerts.jsonl").string(), 0, 5, true});
-  DeliveryWorker worker(file, **q, dead);
+  metrics::Registry registry;
+  DeliveryWorker worker(file, **q, dead, registry);
   if (!worker.start()) std::exit(1);
   const auto t0 = Clock::now();
   for (size_t done = 0; done < total; done += 64) {
@@ -128,7 +129,7 @@ void bench_end_to_end(const fs::path& base, size_t total) {
     if (!intake.accept(std::move(batch))) std::exit(1);
   }
   const double accept_s = seconds_since(t0);
-  while (worker.stats().delivered.load() < total) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  while (worker.metrics().delivered.value() < total) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   const double s = seconds_since(t0);
   worker.stop(Clock::now());
   worker.join();

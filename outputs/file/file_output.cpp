@@ -33,17 +33,8 @@ std::unique_ptr<Output> make_file_output(OutputCommon common, config::NodeReader
 FileOutput::FileOutput(OutputCommon common, FileOutputConfig config)
     : common_(std::move(common)), config_(std::move(config)) {}
 
-Result<std::vector<Payload>> FileOutput::format(std::span<const Alert> batch) const {
-  Payload p;
-  p.content_type = "application/x-ndjson";
-  p.target = config_.path;
-  for (size_t i = 0; i < batch.size(); ++i) {
-    p.body += alert_json_line(batch[i]);
-    p.items.push_back(i);
-  }
-  std::vector<Payload> out;
-  out.push_back(std::move(p));
-  return out;
+Result<Formatted> FileOutput::format(std::span<const Alert> batch) const {
+  return lines_payload(batch, false, config_.path);
 }
 
 std::optional<SendFailure> FileOutput::ensure_open() {

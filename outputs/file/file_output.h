@@ -32,7 +32,7 @@ class FileOutput final : public Output {
  public:
   FileOutput(OutputCommon common, FileOutputConfig config);
   const OutputCommon& common() const override { return common_; }
-  Result<std::vector<Payload>> format(std::span<const Alert> batch) const override;
+  Result<Formatted> format(std::span<const Alert> batch) const override;
   SendResult send(const Payload& payload) override;
   SendResult flush() override;
   const FileOutputConfig& config() const { return config_; }

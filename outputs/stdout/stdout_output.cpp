@@ -18,17 +18,8 @@ std::unique_ptr<Output> make_stdout_output(OutputCommon common, config::NodeRead
 StdoutOutput::StdoutOutput(OutputCommon common, StdoutOutputConfig config, int fd)
     : common_(std::move(common)), config_(config), fd_(fd) {}
 
-Result<std::vector<Payload>> StdoutOutput::format(std::span<const Alert> batch) const {
-  Payload p;
-  p.content_type = config_.text ? "text/plain" : "application/x-ndjson";
-  p.target = "stdout";
-  for (size_t i = 0; i < batch.size(); ++i) {
-    p.body += config_.text ? alert_text_line(batch[i]) : alert_json_line(batch[i]);
-    p.items.push_back(i);
-  }
-  std::vector<Payload> out;
-  out.push_back(std::move(p));
-  return out;
+Result<Formatted> StdoutOutput::format(std::span<const Alert> batch) const {
+  return lines_payload(batch, config_.text, "stdout");
 }
 
 SendResult StdoutOutput::send(const Payload& payload) {

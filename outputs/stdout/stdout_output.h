@@ -22,7 +22,7 @@ class StdoutOutput final : public Output {
   /// `fd` is 1 in production; tests pass a pipe or file.
   StdoutOutput(OutputCommon common, StdoutOutputConfig config, int fd = 1);
   const OutputCommon& common() const override { return common_; }
-  Result<std::vector<Payload>> format(std::span<const Alert> batch) const override;
+  Result<Formatted> format(std::span<const Alert> batch) const override;
   SendResult send(const Payload& payload) override;
   SendResult flush() override { return {}; }
 

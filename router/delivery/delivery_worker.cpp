@@ -1,14 +1,11 @@
 #include "router/delivery/delivery_worker.h"
 
 #include <algorithm>
-#include <optional>
 
 #include <nlohmann/json.hpp>
 
 #include "common/log.h"
-#include "outputs/registry.h"
 #include "router/delivery/dead_letter.h"
-#include "router/delivery/retry_policy.h"
 #include "router/queue/durable_queue.h"
 
 namespace peregrine::router {
@@ -17,24 +14,14 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kIdlePoll = std::chrono::milliseconds(500);
 
-std::string describe(const outputs::SendFailure& f) {
-  std::string s = f.kind == outputs::SendFailure::Kind::kHttpStatus ? "HTTP " + std::to_string(f.http_status) + ": "
-                                                                    : std::string();
-  return s + f.message;
-}
-
-std::string alert_json(const Alert& a) {
-  nlohmann::json j = a;
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 }  // namespace
 
-DeliveryWorker::DeliveryWorker(outputs::Output& output, DurableQueue& queue, DeadLetterFile& dead_letter)
-    : output_(output), queue_(queue), dead_letter_(dead_letter), rng_(std::random_device{}()) {}
+DeliveryWorker::DeliveryWorker(outputs::Output& output, DurableQueue& queue, DeadLetterFile& dead_letter,
+                               metrics::Registry& metrics)
+    : output_(output), queue_(queue), dead_letter_(dead_letter), metrics_(metrics, output.common().name) {}
 
 DeliveryWorker::~DeliveryWorker() {
-  if (thread_.joinable()) {
+  if (!lanes_.empty()) {
     stop(Clock::now());
     join();
   }
@@ -43,8 +30,14 @@ DeliveryWorker::~DeliveryWorker() {
 Result<void> DeliveryWorker::start() {
   auto c = queue_.register_cursor(name());
   if (!c) return c.error();
-  stats_.cursor = *c;
-  thread_ = std::thread([this] { run(); });
+  cursor_ = *c;
+  read_pos_ = *c;
+  std::random_device rd;
+  const size_t n = std::max<size_t>(1, output_.concurrency());
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t seed = (uint64_t{rd()} << 32) ^ rd() ^ i;
+    lanes_.emplace_back([this, seed] { lane(seed); });
+  }
   return {};
 }
 
@@ -59,16 +52,18 @@ void DeliveryWorker::stop(Clock::time_point deadline) {
 }
 
 void DeliveryWorker::join() {
-  if (thread_.joinable()) thread_.join();
+  for (auto& t : lanes_)
+    if (t.joinable()) t.join();
+  lanes_.clear();
 }
 
 uint64_t DeliveryWorker::lag() const {
   const uint64_t next = queue_.next_seq();
-  const uint64_t c = stats_.cursor.load();
+  const uint64_t c = cursor_.load();
   return next > c ? next - c : 0;
 }
 
-bool DeliveryWorker::past_deadline() const {
+bool DeliveryWorker::stopping_past_deadline() const {
   std::lock_guard lk(mu_);
   return stopping_ && Clock::now() >= deadline_;
 }
@@ -84,40 +79,56 @@ bool DeliveryWorker::backoff_wait(std::chrono::milliseconds delay) {
   }
 }
 
-void DeliveryWorker::run() {
-  auto log = logger("router." + output_.common().type + "#" + name());
-  const auto& opts = output_.common().delivery;
-  uint64_t c = stats_.cursor.load();
-  for (;;) {
-    Clock::time_point wait_until = Clock::now() + kIdlePoll;
-    {
-      std::lock_guard lk(mu_);
-      if (stopping_ && (c >= queue_.next_seq() || Clock::now() >= deadline_)) break;
-      if (stopping_) wait_until = std::min(wait_until, deadline_);
-    }
-    if (!queue_.wait_for_records(c, wait_until)) continue;
-    auto recs = queue_.read(c, opts.batch_max_alerts, opts.batch_max_bytes);
-    if (!recs) {
-      log->warn("reading the queue failed: {}", recs.error().message);
-      if (!backoff_wait(std::chrono::seconds(1))) break;
-      continue;
-    }
-    uint64_t next = recs->empty() ? std::min(c + opts.batch_max_alerts, queue_.next_seq())  // all skipped as corrupt
-                                  : recs->back().seq + 1;
-    if (!recs->empty() && !process_batch(*recs)) break;  // drain deadline: the batch stays queued
-    if (auto r = queue_.commit_cursor(name(), next); !r) {
-      // Delivery happened; a stale cursor only means re-delivery after a restart.
-      log->warn("persisting cursor failed: {}", r.error().message);
-    }
-    c = next;
-    stats_.cursor = c;
+void DeliveryWorker::lane(uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  while (auto b = claim()) {
+    if (!b->alerts.empty() && !deliver(*b, rng)) break;  // drain deadline: the batch stays queued
+    complete(b->first, b->end);
   }
-  log->debug("worker stopped at cursor {} (lag {})", c, lag());
+  logger("router." + output_.common().type + "#" + name())->debug("lane stopped at cursor {} (lag {})", cursor(), lag());
 }
 
-bool DeliveryWorker::process_batch(const std::vector<QueueRecord>& records) {
-  std::vector<Alert> alerts;
-  std::vector<uint64_t> seqs;
+std::optional<DeliveryWorker::Batch> DeliveryWorker::claim() {
+  const auto& opts = output_.common().delivery;
+  for (;;) {
+    uint64_t pos = 0;
+    {
+      std::lock_guard lk(claim_mu_);
+      pos = read_pos_;
+    }
+    Clock::time_point wait_until = Clock::now() + kIdlePoll;
+    bool stopping = false;
+    {
+      std::lock_guard lk(mu_);
+      if (stopping_ && (pos >= queue_.next_seq() || Clock::now() >= deadline_)) return std::nullopt;
+      stopping = stopping_;
+      if (stopping_) wait_until = std::min(wait_until, deadline_);
+    }
+    if (!queue_.wait_for_records(pos, wait_until)) continue;
+    // Linger: give a batch time to fill (not while draining: then whatever is queued goes now).
+    if (opts.linger.count() > 0 && !stopping && opts.batch_max_alerts > 1)
+      queue_.wait_for_records(pos + opts.batch_max_alerts - 1, Clock::now() + opts.linger);
+    std::lock_guard lk(claim_mu_);
+    if (read_pos_ != pos) continue;  // another lane claimed it meanwhile
+    auto recs = queue_.read(pos, opts.batch_max_alerts, opts.batch_max_bytes);
+    if (!recs) {
+      logger("router." + output_.common().type + "#" + name())->warn("reading the queue failed: {}",
+                                                                     recs.error().message);
+      if (!backoff_wait(std::chrono::seconds(1))) return std::nullopt;
+      continue;
+    }
+    Batch b;
+    b.first = pos;
+    // No records although some were expected: all skipped as corrupt (counted by the queue).
+    b.end = recs->empty() ? std::min(pos + opts.batch_max_alerts, queue_.next_seq()) : recs->back().seq + 1;
+    read_pos_ = b.end;
+    prepare(*recs, b);
+    return b;
+  }
+}
+
+void DeliveryWorker::prepare(const std::vector<QueueRecord>& records, Batch& b) {
+  uint64_t filtered = 0;
   for (const auto& rec : records) {
     auto j = nlohmann::json::parse(rec.payload, nullptr, false);
     auto a = j.is_discarded() ? Result<Alert>(make_error("record is not JSON")) : alert_from_json(j);
@@ -125,75 +136,35 @@ bool DeliveryWorker::process_batch(const std::vector<QueueRecord>& records) {
       dead_letter("unreadable queue record: " + a.error().message, rec.seq, rec.payload);
       continue;
     }
-    if (!outputs::filter_matches(output_.common().filter, *a)) {
-      ++stats_.filtered;
+    if (!outputs::route_matches(output_.common().route, *a)) {
+      ++filtered;
       continue;
     }
-    alerts.push_back(std::move(a).value());
-    seqs.push_back(rec.seq);
+    b.alerts.push_back(std::move(a).value());
+    b.seqs.push_back(rec.seq);
+    b.appended_ns.push_back(rec.appended_ns);
   }
-  return alerts.empty() || deliver(alerts, seqs);
+  if (filtered) metrics_.set_aside("filtered", filtered);
 }
 
-bool DeliveryWorker::deliver(std::vector<Alert>& alerts, std::vector<uint64_t>& seqs) {
-  auto log = logger("router." + output_.common().type + "#" + name());
-  const auto& opts = output_.common().delivery;
-  for (uint32_t attempt = 1;; ++attempt) {
-    auto payloads = output_.format(alerts);
-    if (!payloads) {
-      for (size_t i = 0; i < alerts.size(); ++i)
-        dead_letter("format failed: " + payloads.error().message, seqs[i], alert_json(alerts[i]));
-      return true;
-    }
-    std::vector<std::optional<outputs::SendFailure>> failed(alerts.size());
-    for (const auto& p : *payloads) {
-      auto r = output_.send(p);
-      if (r.failure) {
-        ++stats_.send_errors;
-        for (size_t i : p.items)
-          if (i < failed.size()) failed[i] = *r.failure;
-      }
-      for (const auto& [i, f] : r.item_failures)
-        if (i < failed.size()) failed[i] = f;
-    }
-    if (auto fl = output_.flush(); fl.failure) {
-      ++stats_.send_errors;
-      for (auto& f : failed)
-        if (!f) f = *fl.failure;
-    }
-    std::vector<Alert> retry;
-    std::vector<uint64_t> retry_seqs;
-    std::optional<outputs::SendFailure> last;
-    for (size_t i = 0; i < alerts.size(); ++i) {
-      if (!failed[i]) {
-        ++stats_.delivered;
-      } else if (classify(*failed[i]) == Disposition::kPermanent) {
-        dead_letter("permanent failure: " + describe(*failed[i]), seqs[i], alert_json(alerts[i]));
-      } else {
-        last = failed[i];
-        retry.push_back(std::move(alerts[i]));
-        retry_seqs.push_back(seqs[i]);
-      }
-    }
-    if (retry.empty()) return true;
-    if (opts.max_attempts != 0 && attempt >= opts.max_attempts) {
-      for (size_t i = 0; i < retry.size(); ++i)
-        dead_letter("retries exhausted after " + std::to_string(attempt) + " attempts: " + describe(*last),
-                    retry_seqs[i], alert_json(retry[i]));
-      return true;
-    }
-    const auto delay = backoff_delay(opts, attempt, &*last, rng_);
-    if (attempt == 1) log->warn("send failed, retrying {} alerts: {}", retry.size(), describe(*last));
-    else log->debug("attempt {} failed, next in {} ms: {}", attempt, delay.count(), describe(*last));
-    stats_.retried += retry.size();
-    alerts.swap(retry);
-    seqs.swap(retry_seqs);
-    if (!backoff_wait(delay)) return false;
+void DeliveryWorker::complete(uint64_t first, uint64_t end) {
+  std::lock_guard lk(commit_mu_);
+  finished_[first] = end;
+  uint64_t c = cursor_.load();
+  for (auto it = finished_.find(c); it != finished_.end(); it = finished_.find(c)) {
+    c = it->second;
+    finished_.erase(it);
   }
+  if (c == cursor_.load()) return;
+  if (auto r = queue_.commit_cursor(name(), c); !r) {
+    // Delivery happened; a stale cursor only means re-delivery after a restart.
+    logger("router." + output_.common().type + "#" + name())->warn("persisting cursor failed: {}", r.error().message);
+  }
+  cursor_ = c;
 }
 
 void DeliveryWorker::dead_letter(const std::string& reason, uint64_t seq, const std::string& payload) {
-  ++stats_.failed;
+  metrics_.failed.inc();
   if (auto r = dead_letter_.write(name(), reason, seq, payload); !r) {
     logger("router")->error("dead-letter write failed for output {} seq {}: {}", name(), seq, r.error().message);
   }

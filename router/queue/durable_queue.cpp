@@ -301,6 +301,9 @@ Result<uint64_t> DurableQueue::write(std::span<const std::string> payloads) {
   seg->data_end += buf.size();
   seg->file_bytes = seg->data_end;
   bytes_on_disk_ += buf.size();
+  append_times_.add(next_seq_, static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                         std::chrono::system_clock::now().time_since_epoch())
+                                                         .count()));
   next_seq_ += payloads.size();
   counters_.appended += payloads.size();
   dirty_ = true;
@@ -372,7 +375,7 @@ Result<std::vector<QueueRecord>> DurableQueue::read(uint64_t from_seq, size_t ma
         ++counters_.corrupt_records;  // changed on disk after open: skip it, never crash the reader
         continue;
       }
-      out.push_back(QueueRecord{seg.first_seq + k, std::string(payload)});
+      out.push_back(QueueRecord{seg.first_seq + k, std::string(payload), append_times_.at(seg.first_seq + k)});
     }
     if (bytes >= max_bytes) break;
     from_seq = seg.end_seq();
@@ -438,6 +441,9 @@ Result<void> DurableQueue::commit_cursor(const std::string& name, uint64_t next)
   {
     std::lock_guard lk(mu_);
     cursors_[name] = next;
+    uint64_t min_cursor = UINT64_MAX;
+    for (const auto& [n, c] : cursors_) min_cursor = std::min(min_cursor, c);
+    append_times_.trim_below(min_cursor);
   }
   reclaim();
   return {};

@@ -26,6 +26,7 @@
 
 #include "common/config/config.h"
 #include "common/result.h"
+#include "router/queue/append_times.h"
 
 namespace peregrine::router {
 
@@ -43,6 +44,7 @@ struct QueueOptions {
 struct QueueRecord {
   uint64_t seq = 0;
   std::string payload;
+  uint64_t appended_ns = 0;  // wall-clock append time (epoch ns); 0 when unknown (recovered from disk at start)
 };
 
 struct QueueStats {
@@ -134,6 +136,7 @@ class DurableQueue {
   std::atomic<bool> failed_{false};
   std::string failure_;                // guarded by mu_
   mutable QueueStats counters_;
+  AppendTimes append_times_;           // guarded by mu_
 };
 
 }  // namespace peregrine::router

@@ -49,17 +49,17 @@ TEST_CASE("file output formats a batch as one payload of JSON lines covering eve
   std::vector<Alert> batch{test::sample_alert(), test::sample_alert()};
   auto p = out.format(batch);
   REQUIRE(p.ok());
-  REQUIRE(p->size() == 1);
-  CHECK((*p)[0].body == kGoldenJsonLine + kGoldenJsonLine);
-  CHECK((*p)[0].items == std::vector<size_t>{0, 1});
+  REQUIRE(p->payloads.size() == 1);
+  CHECK(p->payloads[0].body == kGoldenJsonLine + kGoldenJsonLine);
+  CHECK(p->payloads[0].items == std::vector<size_t>{0, 1});
 }
 
 TEST_CASE("stdout output formats json or text lines") {
   std::vector<Alert> batch{test::sample_alert()};
   StdoutOutput json_out(common_for("stdout"), StdoutOutputConfig{false});
   StdoutOutput text_out(common_for("stdout"), StdoutOutputConfig{true});
-  CHECK(json_out.format(batch)->at(0).body == kGoldenJsonLine);
-  CHECK(text_out.format(batch)->at(0).body == kGoldenTextLine);
+  CHECK(json_out.format(batch)->payloads.at(0).body == kGoldenJsonLine);
+  CHECK(text_out.format(batch)->payloads.at(0).body == kGoldenTextLine);
 }
 
 TEST_CASE("stdout output writes the payload to its descriptor") {
@@ -71,7 +71,7 @@ TEST_CASE("stdout output writes the payload to its descriptor") {
   std::vector<Alert> batch{test::sample_alert()};
   auto p = out.format(batch);
   REQUIRE(p.ok());
-  CHECK(out.send(p->at(0)).ok());
+  CHECK(out.send(p->payloads.at(0)).ok());
   CHECK(testing::slurp(path) == kGoldenTextLine);
 }
 
@@ -82,8 +82,8 @@ TEST_CASE("file output appends lines and fsyncs on flush") {
   std::vector<Alert> batch{test::sample_alert()};
   auto p = out.format(batch);
   REQUIRE(p.ok());
-  CHECK(out.send(p->at(0)).ok());
-  CHECK(out.send(p->at(0)).ok());
+  CHECK(out.send(p->payloads.at(0)).ok());
+  CHECK(out.send(p->payloads.at(0)).ok());
   CHECK(out.flush().ok());
   CHECK(testing::slurp(path) == kGoldenJsonLine + kGoldenJsonLine);
 }
@@ -97,7 +97,7 @@ TEST_CASE("file output rotates by size and keeps keep_files old files") {
   REQUIRE(p.ok());
   const size_t line = kGoldenJsonLine.size();
   const size_t per_file = 4096 / line;  // whole lines fit; the next one triggers rotation
-  for (size_t i = 0; i < per_file * 4; ++i) REQUIRE(out.send(p->at(0)).ok());
+  for (size_t i = 0; i < per_file * 4; ++i) REQUIRE(out.send(p->payloads.at(0)).ok());
   CHECK(std::filesystem::exists(path + ".1"));
   CHECK(std::filesystem::exists(path + ".2"));
   CHECK_FALSE(std::filesystem::exists(path + ".3"));
@@ -110,7 +110,7 @@ TEST_CASE("file output rotates by size and keeps keep_files old files") {
 TEST_CASE("file output reports an I/O failure (facts only) when the path cannot be opened") {
   FileOutput out(common_for("file"), FileOutputConfig{"/nonexistent-dir/x/alerts.jsonl", 0, 5, true});
   std::vector<Alert> batch{test::sample_alert()};
-  auto r = out.send(out.format(batch)->at(0));
+  auto r = out.send(out.format(batch)->payloads.at(0));
   REQUIRE(r.failure.has_value());
   CHECK(r.failure->kind == SendFailure::Kind::kIo);
   CHECK(r.failure->message.find("/nonexistent-dir/x/alerts.jsonl") != std::string::npos);

@@ -62,8 +62,8 @@ TEST_CASE("good config: common keys and file keys are parsed into typed settings
   const Output& f = *(*r)[0];
   CHECK(f.common().name == "audit");
   CHECK(f.common().type == "file");
-  CHECK(f.common().filter.min_priority == Priority::kWarning);
-  CHECK(f.common().filter.rules == std::vector<std::string>{"Write below binary dir"});
+  CHECK(f.common().route.match.min_priority == Priority::kWarning);
+  CHECK(f.common().route.match.rules == std::vector<std::string>{"Write below binary dir"});
   CHECK(f.common().delivery.batch_max_alerts == 10);
   CHECK(f.common().delivery.initial_backoff == std::chrono::milliseconds(50));
   CHECK(f.common().delivery.max_attempts == 4);
@@ -135,22 +135,4 @@ TEST_CASE("two outputs with the same name are rejected by the registry too") {
   auto r = reg.create_all(specs);
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().message.find("duplicate output name 'stdout'") != std::string::npos);
-}
-
-TEST_CASE("filter: min priority, rules and tags") {
-  Filter f;
-  auto a = test::small_alert("u", Priority::kWarning, "R");
-  CHECK(filter_matches(f, a));
-  f.min_priority = Priority::kError;
-  CHECK_FALSE(filter_matches(f, a));
-  f.min_priority = Priority::kNotice;
-  CHECK(filter_matches(f, a));
-  f.rules = {"Other"};
-  CHECK_FALSE(filter_matches(f, a));
-  f.rules = {"Other", "R"};
-  CHECK(filter_matches(f, a));
-  f.tags = {"nope"};
-  CHECK_FALSE(filter_matches(f, a));
-  f.tags = {"nope", "t1"};
-  CHECK(filter_matches(f, a));
 }

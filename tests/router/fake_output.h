@@ -2,7 +2,11 @@
 #pragma once
 
 #include <condition_variable>
+#include <algorithm>
+#include <atomic>
 #include <deque>
+#include <map>
+#include <set>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -33,13 +37,62 @@ class FakeOutput final : public outputs::Output {
   outputs::OutputCommon& mutable_common() { return common_; }
   const outputs::OutputCommon& common() const override { return common_; }
 
-  Result<std::vector<outputs::Payload>> format(std::span<const Alert> batch) const override {
+  /// One payload per batch (or, with keys(), one per alert and key, like SMS per recipient); the body is the
+  /// uuids (or "uuid@key"), one per line. omit() and set_aside() make it misbehave / set alerts aside.
+  Result<outputs::Formatted> format(std::span<const Alert> batch) const override {
+    std::lock_guard lk(mu_);
+    outputs::Formatted f;
     outputs::Payload p;
     for (size_t i = 0; i < batch.size(); ++i) {
-      p.body += batch[i].uuid + "\n";
-      p.items.push_back(i);
+      if (omitted_.count(batch[i].uuid)) continue;  // a buggy output: neither sent nor set aside
+      if (auto it = aside_.find(batch[i].uuid); it != aside_.end()) {
+        f.set_aside.push_back({i, it->second});
+        continue;
+      }
+      if (keys_.empty()) {
+        p.body += batch[i].uuid + "\n";
+        p.items.push_back(i);
+        continue;
+      }
+      for (const auto& k : keys_) {
+        outputs::Payload one;
+        one.body = batch[i].uuid + "@" + k + "\n";
+        one.items = {i};
+        one.key = k;
+        f.payloads.push_back(std::move(one));
+      }
     }
-    return std::vector<outputs::Payload>{p};
+    if (!p.items.empty()) f.payloads.push_back(std::move(p));
+    return f;
+  }
+  void omit(const std::string& uuid) {
+    std::lock_guard lk(mu_);
+    omitted_.insert(uuid);
+  }
+  void set_aside(const std::string& uuid, const std::string& reason) {
+    std::lock_guard lk(mu_);
+    aside_[uuid] = reason;
+  }
+  void keys(std::vector<std::string> k) {
+    std::lock_guard lk(mu_);
+    keys_ = std::move(k);
+  }
+  /// The next send of a payload with this key fails with `f`.
+  void fail_key_once(const std::string& key, outputs::SendFailure f) {
+    std::lock_guard lk(mu_);
+    key_failures_[key] = std::move(f);
+  }
+  /// concurrency() answer; sends block while hold(true) until hold(false).
+  void set_concurrency(size_t n) { concurrency_ = n; }
+  size_t concurrency() const override { return concurrency_; }
+  void hold(bool h) {
+    std::lock_guard lk(mu_);
+    hold_ = h;
+    cv_.notify_all();
+  }
+  size_t max_in_flight() const {
+    std::lock_guard lk(mu_);
+    return max_in_flight_;
   }
 
   /// Next send() calls fail with these, in order; then sends succeed.
@@ -54,9 +107,20 @@ class FakeOutput final : public outputs::Output {
   }
 
   outputs::SendResult send(const outputs::Payload& p) override {
-    std::lock_guard lk(mu_);
+    std::unique_lock lk(mu_);
     ++sends_;
+    ++in_flight_;
+    max_in_flight_ = std::max(max_in_flight_, in_flight_);
+    cv_.notify_all();
+    cv_.wait(lk, [&] { return !hold_; });
+    --in_flight_;
     outputs::SendResult r;
+    if (auto it = key_failures_.find(p.key); it != key_failures_.end()) {
+      r.failure = it->second;
+      key_failures_.erase(it);
+      cv_.notify_all();
+      return r;
+    }
     if (!script_.empty()) {
       r.failure = script_.front();
       script_.pop_front();
@@ -113,6 +177,13 @@ class FakeOutput final : public outputs::Output {
   std::vector<std::pair<std::string, outputs::SendFailure>> item_failures_;
   std::vector<std::string> delivered_;
   size_t sends_ = 0;
+  std::set<std::string> omitted_;
+  std::map<std::string, std::string> aside_;
+  std::vector<std::string> keys_;
+  std::map<std::string, outputs::SendFailure> key_failures_;
+  std::atomic<size_t> concurrency_{1};
+  bool hold_ = false;
+  size_t in_flight_ = 0, max_in_flight_ = 0;
 };
 
 inline outputs::SendFailure http_failure(int status) {

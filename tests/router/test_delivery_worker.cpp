@@ -29,6 +29,7 @@ struct Rig {
   DedupWindow window{1000};
   DeadLetterFile dead{tmp.path() / "dead.jsonl"};
   std::unique_ptr<IntakePipeline> intake;
+  metrics::Registry metrics;
 
   Rig() {
     QueueOptions o;
@@ -66,14 +67,14 @@ void stop_now(DeliveryWorker& w) {
 TEST_CASE("delivers queued alerts in order and persists the cursor") {
   Rig rig;
   FakeOutput out;
-  DeliveryWorker w(out, *rig.queue, rig.dead);
+  DeliveryWorker w(out, *rig.queue, rig.dead, rig.metrics);
   REQUIRE(w.start().ok());
   rig.add(alerts(5, "a"));
   REQUIRE(out.wait_delivered(5));
   CHECK(out.delivered() == std::vector<std::string>{"a0", "a1", "a2", "a3", "a4"});
   REQUIRE(testing::wait_until([&] { return w.lag() == 0; }));
   stop_now(w);
-  CHECK(w.stats().delivered == 5);
+  CHECK(w.metrics().delivered.value() == 5);
   CHECK(rig.queue->cursor("fake") == 5);
   CHECK(testing::slurp(rig.tmp.path() / "queue" / "cursors" / "fake.cursor") == "5\n");
 }
@@ -82,15 +83,15 @@ TEST_CASE("retryable failures are retried with backoff until delivered, exactly 
   Rig rig;
   FakeOutput out;
   out.script({test::http_failure(503), {SendFailure::Kind::kTimeout, 0, std::nullopt, "slow"}, test::http_failure(429)});
-  DeliveryWorker w(out, *rig.queue, rig.dead);
+  DeliveryWorker w(out, *rig.queue, rig.dead, rig.metrics);
   REQUIRE(w.start().ok());
   rig.add(alerts(3, "r"));
   REQUIRE(out.wait_delivered(3));
   stop_now(w);
   CHECK(out.delivered() == std::vector<std::string>{"r0", "r1", "r2"});
   CHECK(out.sends() == 4);
-  CHECK(w.stats().retried == 9);  // 3 alerts x 3 failed attempts
-  CHECK(w.stats().failed == 0);
+  CHECK(w.metrics().retried.value() == 9);  // 3 alerts x 3 failed attempts
+  CHECK(w.metrics().failed.value() == 0);
   CHECK(rig.dead_lines().empty());
 }
 
@@ -98,10 +99,10 @@ TEST_CASE("permanent failures go to the dead-letter file, never silently lost, a
   Rig rig;
   FakeOutput out;
   out.script({test::http_failure(400)});
-  DeliveryWorker w(out, *rig.queue, rig.dead);
+  DeliveryWorker w(out, *rig.queue, rig.dead, rig.metrics);
   REQUIRE(w.start().ok());
   rig.add(alerts(2, "p"));
-  REQUIRE(testing::wait_until([&] { return w.stats().failed == 2; }));
+  REQUIRE(testing::wait_until([&] { return w.metrics().failed.value() == 2; }));
   rig.add(alerts(1, "q"));
   REQUIRE(out.wait_delivered(1));
   stop_now(w);
@@ -120,7 +121,7 @@ TEST_CASE("per-item failures: only the failed item is retried, permanent items d
   FakeOutput out;
   out.fail_item_once("i1", test::http_failure(503));
   out.fail_item_once("i2", test::http_failure(422));
-  DeliveryWorker w(out, *rig.queue, rig.dead);
+  DeliveryWorker w(out, *rig.queue, rig.dead, rig.metrics);
   REQUIRE(w.start().ok());
   rig.add(alerts(4, "i"));
   REQUIRE(out.wait_delivered(3));
@@ -129,7 +130,7 @@ TEST_CASE("per-item failures: only the failed item is retried, permanent items d
   auto d = out.delivered();
   std::sort(d.begin(), d.end());
   CHECK(d == std::vector<std::string>{"i0", "i1", "i3"});
-  CHECK(w.stats().retried == 1);
+  CHECK(w.metrics().retried.value() == 1);
   auto dead = rig.dead_lines();
   REQUIRE(dead.size() == 1);
   CHECK(dead[0]["alert"]["uuid"] == "i2");
@@ -141,10 +142,10 @@ TEST_CASE("max_attempts bounds retries and dead-letters the rest") {
   opts.max_attempts = 3;
   FakeOutput out("bounded", opts);
   out.script({test::http_failure(500), test::http_failure(500), test::http_failure(500), test::http_failure(500)});
-  DeliveryWorker w(out, *rig.queue, rig.dead);
+  DeliveryWorker w(out, *rig.queue, rig.dead, rig.metrics);
   REQUIRE(w.start().ok());
   rig.add(alerts(1, "m"));
-  REQUIRE(testing::wait_until([&] { return w.stats().failed == 1; }));
+  REQUIRE(testing::wait_until([&] { return w.metrics().failed.value() == 1; }));
   stop_now(w);
   CHECK(out.sends() == 3);
   auto dead = rig.dead_lines();
@@ -155,22 +156,22 @@ TEST_CASE("max_attempts bounds retries and dead-letters the rest") {
 TEST_CASE("filters skip alerts without sending them") {
   Rig rig;
   FakeOutput out;
-  out.mutable_common().filter.min_priority = Priority::kError;
-  DeliveryWorker w(out, *rig.queue, rig.dead);
+  out.mutable_common().route.match.min_priority = Priority::kError;
+  DeliveryWorker w(out, *rig.queue, rig.dead, rig.metrics);
   REQUIRE(w.start().ok());
   rig.add({test::small_alert("low", Priority::kNotice), test::small_alert("high", Priority::kCritical)});
   REQUIRE(out.wait_delivered(1));
   REQUIRE(testing::wait_until([&] { return w.lag() == 0; }));
   stop_now(w);
   CHECK(out.delivered() == std::vector<std::string>{"high"});
-  CHECK(w.stats().filtered == 1);
+  CHECK(w.metrics().set_aside_count("filtered") == 1);
 }
 
 TEST_CASE("a restarted worker resumes from its persisted cursor") {
   Rig rig;
   {
     FakeOutput out;
-    DeliveryWorker w(out, *rig.queue, rig.dead);
+    DeliveryWorker w(out, *rig.queue, rig.dead, rig.metrics);
     REQUIRE(w.start().ok());
     rig.add(alerts(3, "x"));
     REQUIRE(out.wait_delivered(3));
@@ -179,7 +180,7 @@ TEST_CASE("a restarted worker resumes from its persisted cursor") {
   }
   rig.add(alerts(2, "y"));
   FakeOutput again;
-  DeliveryWorker w(again, *rig.queue, rig.dead);
+  DeliveryWorker w(again, *rig.queue, rig.dead, rig.metrics);
   REQUIRE(w.start().ok());
   REQUIRE(again.wait_delivered(2));
   stop_now(w);
@@ -194,7 +195,7 @@ TEST_CASE("stop with a deadline abandons an undeliverable batch but keeps it que
   FakeOutput out("stuck", opts);
   std::vector<SendFailure> many(100000, test::http_failure(503));
   out.script(many);
-  DeliveryWorker w(out, *rig.queue, rig.dead);
+  DeliveryWorker w(out, *rig.queue, rig.dead, rig.metrics);
   REQUIRE(w.start().ok());
   rig.add(alerts(2, "s"));
   REQUIRE(out.wait_sends(2));
@@ -204,4 +205,106 @@ TEST_CASE("stop with a deadline abandons an undeliverable batch but keeps it que
   CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
   CHECK(rig.queue->cursor("stuck") == 0);  // nothing acknowledged: re-delivered after restart
   CHECK(rig.dead_lines().empty());
+}
+
+TEST_CASE("an alert the output neither sends nor sets aside is dead-lettered with the reason, never counted delivered") {
+  Rig rig;
+  FakeOutput out;
+  out.omit("o1");
+  DeliveryWorker w(out, *rig.queue, rig.dead, rig.metrics);
+  REQUIRE(w.start().ok());
+  rig.add(alerts(3, "o"));
+  REQUIRE(testing::wait_until([&] { return w.lag() == 0; }));
+  stop_now(w);
+  CHECK(out.delivered() == std::vector<std::string>{"o0", "o2"});
+  CHECK(w.metrics().delivered.value() == 2);
+  CHECK(w.metrics().unaccounted.value() == 1);
+  CHECK(w.metrics().failed.value() == 1);
+  auto dead = rig.dead_lines();
+  REQUIRE(dead.size() == 1);
+  CHECK(dead[0]["alert"]["uuid"] == "o1");
+  CHECK(dead[0]["reason"] == "output did not account for this alert");
+  const auto text = rig.metrics.render();
+  CHECK(text.find("peregrine_router_output_unaccounted_total{output=\"fake\"} 1") != std::string::npos);
+}
+
+TEST_CASE("alerts an output sets aside are counted per reason and the cursor moves past them") {
+  Rig rig;
+  FakeOutput out;
+  out.set_aside("s1", "no_recipient");
+  out.mutable_common().route.match.min_priority = Priority::kWarning;
+  DeliveryWorker w(out, *rig.queue, rig.dead, rig.metrics);
+  REQUIRE(w.start().ok());
+  auto batch = alerts(3, "s");
+  batch.push_back(test::small_alert("quiet", Priority::kDebug));
+  rig.add(batch);
+  REQUIRE(testing::wait_until([&] { return w.lag() == 0; }));
+  stop_now(w);
+  CHECK(out.delivered() == std::vector<std::string>{"s0", "s2"});
+  CHECK(w.metrics().set_aside_count("no_recipient") == 1);
+  CHECK(w.metrics().set_aside_count("filtered") == 1);
+  CHECK(w.metrics().delivered.value() == 2);
+  CHECK(w.metrics().unaccounted.value() == 0);
+  CHECK(rig.dead_lines().empty());
+  CHECK(rig.queue->cursor("fake") == 4);
+  CHECK(rig.metrics.render().find("peregrine_router_output_set_aside_total{output=\"fake\",reason=\"no_recipient\"} 1") !=
+        std::string::npos);
+}
+
+TEST_CASE("a retry re-sends only the payloads that failed, not the recipients already served") {
+  Rig rig;
+  FakeOutput out;
+  out.keys({"alice", "bob"});
+  out.fail_key_once("bob", test::http_failure(503));  // alice's SMS goes through, bob's fails once
+  DeliveryWorker w(out, *rig.queue, rig.dead, rig.metrics);
+  REQUIRE(w.start().ok());
+  rig.add(alerts(1, "k"));
+  REQUIRE(testing::wait_until([&] { return w.metrics().delivered.value() == 1; }));
+  stop_now(w);
+  CHECK(out.delivered() == std::vector<std::string>{"k0@alice", "k0@bob"});  // alice once, bob after the retry
+  CHECK(out.sends() == 3);
+  CHECK(w.metrics().retried.value() == 1);
+}
+
+TEST_CASE("concurrency: several batches in flight, the cursor only passes what is delivered in order") {
+  Rig rig;
+  auto opts = FakeOutput::fast_delivery();
+  opts.batch_max_alerts = 1;
+  FakeOutput out("wide", opts);
+  out.set_concurrency(3);
+  out.hold(true);
+  DeliveryWorker w(out, *rig.queue, rig.dead, rig.metrics);
+  REQUIRE(w.start().ok());
+  rig.add(alerts(5, "c"));
+  REQUIRE(testing::wait_until([&] { return out.max_in_flight() == 3; }));
+  CHECK(rig.queue->cursor("wide") == 0);  // nothing finished yet
+  out.hold(false);
+  REQUIRE(out.wait_delivered(5));
+  REQUIRE(testing::wait_until([&] { return rig.queue->cursor("wide") == 5; }));
+  stop_now(w);
+  CHECK(out.max_in_flight() == 3);
+  auto d = out.delivered();
+  std::sort(d.begin(), d.end());
+  CHECK(d == std::vector<std::string>{"c0", "c1", "c2", "c3", "c4"});
+}
+
+TEST_CASE("linger: a lone alert still leaves within linger_ms; a burst leaves as full batches") {
+  Rig rig;
+  auto opts = FakeOutput::fast_delivery();
+  opts.batch_max_alerts = 50;
+  opts.linger = std::chrono::milliseconds(200);
+  FakeOutput out("linger", opts);
+  DeliveryWorker w(out, *rig.queue, rig.dead, rig.metrics);
+  REQUIRE(w.start().ok());
+  const auto t0 = std::chrono::steady_clock::now();
+  rig.add(alerts(1, "lone"));
+  REQUIRE(out.wait_delivered(1));
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  CHECK(waited >= std::chrono::milliseconds(150));  // it did wait for company
+  CHECK(waited < std::chrono::seconds(5));
+  const size_t sends_before = out.sends();
+  for (int i = 0; i < 100; ++i) rig.add(alerts(1, "burst" + std::to_string(i) + "-"));
+  REQUIRE(out.wait_delivered(101));
+  stop_now(w);
+  CHECK(out.sends() - sends_before <= 3);  // 100 alerts in batches of up to 50, not one send each
 }
