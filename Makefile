@@ -34,3 +34,8 @@ fuzz: deps
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)
+
+# The real receivers of the router's integration tests (tests/receivers/README.md), built once into a cache.
+.PHONY: receivers
+receivers:
+	bash scripts/receivers.sh build all
