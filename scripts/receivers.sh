@@ -37,11 +37,17 @@ need_tool() { # tool, what to install
 
 stamp_of() { cat "$CACHE/$1/.stamp" 2>/dev/null || true; }
 
-# The harness sources are part of OpenSearch's version: editing them rebuilds.
+# The harness sources and the JDK (the class-data archive is only valid for the JDK that wrote it) are part of
+# OpenSearch's version: changing either rebuilds.
 opensearch_version() {
-  local src=$ROOT/tests/receivers/opensearch
-  echo "$OPENSEARCH_VERSION $(cat "$src/pom.xml" "$src"/src/main/java/org/peregrine/testing/*.java | sha256sum | cut -c1-12)"
+  local src=$ROOT/tests/receivers/opensearch jdk
+  jdk=$(java -version 2>&1 | head -n 1 | sha256sum | cut -c1-8) || jdk=none
+  echo "$OPENSEARCH_VERSION $(cat "$src/pom.xml" "$src"/src/main/java/org/peregrine/testing/*.java |
+    sha256sum | cut -c1-12) jdk-$jdk"
 }
+
+# The same for the archive-writing start at build time and every run, so the class-data archive matches.
+OPENSEARCH_JAVA_OPTS=(-Xms128m -Xmx512m -XX:+ExitOnOutOfMemoryError -Djava.net.preferIPv4Stack=true)
 
 wanted_version() {
   case $1 in
@@ -72,13 +78,33 @@ build_opensearch() {
   major=$(java -version 2>&1 | sed -n '1s/.*version "\([0-9]*\).*/\1/p')
   ((${major:-0} >= 17)) || die "OpenSearch $OPENSEARCH_VERSION needs Java 17 or newer, found '${major:-?}' (java -version)"
   local out=$CACHE/opensearch
-  rm -rf "$out/build" "$out/lib"
+  rm -rf "$out/build" "$out/lib" "$out/app.jsa"
   mkdir -p "$out"
   run_logged "$out/build.log" mvn -B -q -f "$ROOT/tests/receivers/opensearch/pom.xml" \
     -Dmaven.repo.local="$CACHE/m2" -Dbuild.dir="$out/build" -Dmaven.test.skip=true package
   mkdir -p "$out/lib"
   cp "$out"/build/lib/*.jar "$out"/build/opensearch-node-*.jar "$out/lib/"
   rm -rf "$out/build"
+  opensearch_cds_archive "$out"
+}
+
+# A class-data sharing archive of everything a start loads, written by one start of the node now: later starts
+# are 2-3x faster (8 s -> 3 s on a busy 2-core machine) and use ~60 MB less memory. Without it a node still runs.
+opensearch_cds_archive() { # out dir
+  local out=$1 home pid deadline=$((SECONDS + 180))
+  home=$(mktemp -d)
+  java "${OPENSEARCH_JAVA_OPTS[@]}" -XX:ArchiveClassesAtExit="$out/app.jsa" -Djava.io.tmpdir="$home" \
+    -cp "$out/lib/*" org.peregrine.testing.OpenSearchNode --home "$home" --port-file "$home/ports" \
+    >"$out/cds.log" 2>&1 &
+  pid=$!
+  until [[ -f $home/ports ]] || ((SECONDS >= deadline)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" || true
+  rm -rf "$home"
+  [[ -s $out/app.jsa ]] || say "opensearch: no class-data archive (see $out/cds.log); nodes will start slower"
 }
 
 go_env() {
@@ -317,10 +343,11 @@ run_opensearch() {
   lib=$(built_path opensearch)
   need_tool java "a Java 17 JDK"
   mkdir -p "$RUN_DIR/tmp"
+  local cds=()
+  [[ -s $lib/../app.jsa ]] && cds=(-XX:SharedArchiveFile="$lib/../app.jsa")
   # The harness writes the port file itself once HTTP is bound and the cluster is yellow.
-  exec java -Xms128m -Xmx512m -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir="$RUN_DIR/tmp" \
-    -Djava.net.preferIPv4Stack=true -cp "$lib/*" org.peregrine.testing.OpenSearchNode \
-    --home "$RUN_DIR" --port-file "$RUN_PORT_FILE" --http-port "$RUN_HTTP_PORT"
+  exec java "${OPENSEARCH_JAVA_OPTS[@]}" "${cds[@]}" -Djava.io.tmpdir="$RUN_DIR/tmp" -cp "$lib/*" \
+    org.peregrine.testing.OpenSearchNode --home "$RUN_DIR" --port-file "$RUN_PORT_FILE" --http-port "$RUN_HTTP_PORT"
 }
 
 run_victorialogs() {
@@ -387,12 +414,14 @@ kannel_alive() {
   for pid in "${KANNEL_PIDS[@]}"; do kill -0 "$pid" 2>/dev/null || return 1; done
 }
 
-# Polls (every 50 ms) until the command succeeds; fails if a Kannel process died or after timeout seconds.
+# Polls (every 50 ms) until the command succeeds; fails if a Kannel process died or could not bind a port (the
+# boxes log that and go on running), or after timeout seconds.
 kannel_wait_for() { # timeout, command...
   local deadline=$((SECONDS + $1))
   shift
   until "$@"; do
     kannel_alive && ((SECONDS < deadline)) || return 1
+    ! grep -qs 'Address already in use' "$RUN_DIR/bearerbox.out" "$RUN_DIR/smsbox.out" || return 1
     sleep 0.05
   done
 }
@@ -419,14 +448,14 @@ kannel_start() {
   sed -e "s|@ADMIN_PORT@|$KANNEL_ADMIN|" -e "s|@SMSBOX_PORT@|$KANNEL_SMSBOX|" -e "s|@SMSC_PORT@|$KANNEL_SMSC|" \
     -e "s|@SENDSMS_PORT@|$KANNEL_SENDSMS|" -e "s|@DIR@|$RUN_DIR|g" "$template" >"$conf"
   # --pdeathsig: if this script is killed outright (SIGKILL, no trap), the boxes die with it.
-  setpriv --pdeathsig KILL -- /usr/sbin/bearerbox -v 2 "$conf" >>"$RUN_DIR/bearerbox.out" 2>&1 &
+  setpriv --pdeathsig KILL -- /usr/sbin/bearerbox -v 2 "$conf" >"$RUN_DIR/bearerbox.out" 2>&1 &
   KANNEL_PIDS+=($!)
   kannel_wait_for 15 ports_bound "${KANNEL_PIDS[0]}" "$KANNEL_ADMIN" "$KANNEL_SMSBOX" "$KANNEL_SMSC" || return 1
   # -m 0: send no MO traffic, only receive and print: "Got message N: <from to text ...>".
   setpriv --pdeathsig KILL -- /usr/lib/kannel/test/fakesmsc -H 127.0.0.1 -r "$KANNEL_SMSC" -i 1 -m 0 \
-    '123 234 text nop' >>"$RUN_DIR/fakesmsc.out" 2>&1 &
+    '123 234 text nop' >"$RUN_DIR/fakesmsc.out" 2>&1 &
   KANNEL_PIDS+=($!)
-  setpriv --pdeathsig KILL -- /usr/sbin/smsbox -v 2 "$conf" >>"$RUN_DIR/smsbox.out" 2>&1 &
+  setpriv --pdeathsig KILL -- /usr/sbin/smsbox -v 2 "$conf" >"$RUN_DIR/smsbox.out" 2>&1 &
   KANNEL_PIDS+=($!)
   kannel_wait_for 20 kannel_ready
 }
