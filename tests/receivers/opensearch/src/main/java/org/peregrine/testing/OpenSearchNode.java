@@ -123,6 +123,9 @@ public final class OpenSearchNode {
     }
 
     private static void run(Options options) throws Exception {
+        // First, so that a test stopping the node while it starts still sees exit status 0.
+        installExitOnSignal("TERM");
+        installExitOnSignal("INT");
         Files.createDirectories(options.home().resolve("data"));
         Files.createDirectories(options.home().resolve("logs"));
         Settings settings = settings(options);
@@ -133,8 +136,6 @@ public final class OpenSearchNode {
         Node node = new EmbeddedNode(environment, List.of(Netty4Plugin.class, CommonAnalysisPlugin.class));
         CountDownLatch closed = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> close(node, closed), "opensearch-node-shutdown"));
-        installExitOnSignal("TERM");
-        installExitOnSignal("INT");
 
         node.start();
         ClusterHealthResponse health = node.client().admin().cluster().prepareHealth()
