@@ -12,6 +12,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${PEREGRINE_RECEIVERS_DIR:-/var/cache/peregrine/receivers}
+[[ $CACHE == /* ]] || CACHE=$PWD/$CACHE
 export PATH="$PATH:/usr/local/go/bin"
 
 OPENSEARCH_VERSION=2.19.6
@@ -359,7 +360,8 @@ run_opensearch() {
   local cds=()
   [[ -s $lib/../app.jsa ]] && cds=(-XX:SharedArchiveFile="$lib/../app.jsa")
   # The harness writes the port file itself once HTTP is bound and the cluster is yellow.
-  exec java "${OPENSEARCH_JAVA_OPTS[@]}" "${cds[@]}" -Djava.io.tmpdir="$RUN_DIR/tmp" -cp "$lib/*" \
+  exec java "${OPENSEARCH_JAVA_OPTS[@]}" "${cds[@]}" -Djava.io.tmpdir="$RUN_DIR/tmp" \
+    -Dperegrine.opensearch.log="${PEREGRINE_OPENSEARCH_LOG:-WARN}" -cp "$lib/*" \
     org.peregrine.testing.OpenSearchNode --home "$RUN_DIR" --port-file "$RUN_PORT_FILE" --http-port "$RUN_HTTP_PORT"
 }
 
