@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
         if (queue_max_mib) opts.queue_max_bytes = *queue_max_mib << 20;
         auto app = peregrine::router::RouterApp::create(cfg.router, std::move(opts));
         if (!app) throw std::runtime_error(app.error().message);
-        (*app)->start();
+        if (auto started = (*app)->start(); !started) throw std::runtime_error(started.error().message);
         auto ready = peregrine::announce_ready({{"admin_port", (*app)->admin_port()},
                                                 {"intake_port", (*app)->http_intake_port()},
                                                 {"alerts_endpoint", (*app)->alerts_endpoint()}});

@@ -67,25 +67,34 @@ Result<std::unique_ptr<RouterApp>> RouterApp::create(const config::RouterConfig&
 
 RouterApp::~RouterApp() { stop(); }
 
-void RouterApp::start() {
+Result<void> RouterApp::start() {
   for (auto& w : workers_) {
     auto r = w->start();
-    if (!r) throw std::runtime_error("output " + w->name() + ": " + r.error().message);
+    if (!r) {
+      stop();
+      return make_error("output " + w->name() + ": " + r.error().message, r.error().code);
+    }
   }
   housekeeper_ = std::thread([this] { housekeeping(); });
   {
     std::lock_guard lk(mu_);
     started_ = true;
   }
-  transport::AlertReceiverOptions ropts;
-  ropts.drop_acks = static_cast<size_t>(cfg_.fault_drop_acks);
-  receiver_ = std::make_unique<transport::AlertReceiver>(
-      zmq_, cfg_.alerts_endpoint, [this](std::vector<transport::AlertEnvelope>& b) { return on_engine_batch(b); },
-      ropts);
-  if (cfg_.http_input.enabled) http_intake_ = std::make_unique<HttpIntake>(cfg_.http_input, *pipeline_);
-  admin_ = std::make_unique<http::AdminServer>(cfg_.http, metrics_, [this] { return healthy(); });
+  try {
+    transport::AlertReceiverOptions ropts;
+    ropts.drop_acks = static_cast<size_t>(cfg_.fault_drop_acks);
+    receiver_ = std::make_unique<transport::AlertReceiver>(
+        zmq_, cfg_.alerts_endpoint,
+        [this](std::vector<transport::AlertEnvelope>& b) { return on_engine_batch(b); }, ropts);
+    if (cfg_.http_input.enabled) http_intake_ = std::make_unique<HttpIntake>(cfg_.http_input, *pipeline_);
+    admin_ = std::make_unique<http::AdminServer>(cfg_.http, metrics_, [this] { return healthy(); });
+  } catch (const std::exception& e) {
+    stop();
+    return make_error(e.what(), ErrorCode::kUnavailable);
+  }
   logger("router")->info("started: alerts on {}, http intake on {}, admin on port {}", receiver_->endpoint(),
                          http_intake_ ? std::to_string(http_intake_->port()) : "off", admin_->port());
+  return {};
 }
 
 bool RouterApp::on_engine_batch(std::vector<transport::AlertEnvelope>& batch) {

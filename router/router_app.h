@@ -52,9 +52,10 @@ class RouterApp {
   RouterApp(const RouterApp&) = delete;
   RouterApp& operator=(const RouterApp&) = delete;
 
-  /// Starts workers, then the ZeroMQ receiver, the HTTP intake and the admin server. Throws
-  /// std::runtime_error when an address cannot be bound (load time).
-  void start();
+  /// Starts workers, then the ZeroMQ receiver, the HTTP intake and the admin server. An address that cannot
+  /// be bound (or a cursor that cannot be registered) comes back as an error naming it; whatever had started
+  /// is stopped again.
+  Result<void> start();
   /// Graceful stop (idempotent); returns true when every output was fully drained.
   bool stop();
 

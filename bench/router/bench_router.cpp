@@ -141,6 +141,19 @@ void bench_end_to_end(const fs::path& base, size_t total) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "-h" || a == "--help") {
+      std::printf("usage: peregrine-bench-router [DIR] [ALERTS]\n"
+                  "  DIR     scratch directory (default $TMPDIR or /tmp); a subdirectory is created and removed\n"
+                  "  ALERTS  alerts per run (default 20000)\n");
+      return 0;
+    }
+    if (!a.empty() && a[0] == '-') {
+      std::fprintf(stderr, "peregrine-bench-router: unknown option %s (try --help)\n", a.c_str());
+      return 2;
+    }
+  }
   const char* tmp = std::getenv("TMPDIR");
   const fs::path base = fs::path(argc > 1 ? argv[1] : (tmp ? tmp : "/tmp")) / "peregrine-bench-router";
   const size_t total = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 20000;

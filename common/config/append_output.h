@@ -16,6 +16,7 @@ struct AppendOutputConfig {
   std::vector<std::string> extra_fields;   // extra_fields: field names, added to output_fields only ...
   std::vector<std::pair<std::string, std::string>> static_fields;  // ... or {name: value} constants
   std::string where;                       // "FILE:LINE:COL" of the entry, for engine-side errors
+  bool operator==(const AppendOutputConfig&) const = default;
 };
 
 }  // namespace peregrine::config

@@ -26,11 +26,13 @@ enum class LogFormat { kText, kJson };
 struct LogConfig {
   std::string level = "info";             // level: trace|debug|info|warn|error|critical|off
   LogFormat format = LogFormat::kText;    // format: text|json (JSON lines on stderr)
+  bool operator==(const LogConfig&) const = default;
 };
 
 struct HttpConfig {
   bool enabled = true;                    // enabled: serve /healthz and /metrics
   std::string listen = "127.0.0.1:9101";  // listen: "host:port" or "[v6]:port"; port 0 = any free port
+  bool operator==(const HttpConfig&) const = default;
 };
 
 struct SensorConfig {
@@ -52,11 +54,13 @@ struct SensorConfig {
   int64_t drop_stats_interval_s = 10;    // drop_stats_interval_s: window for the drop ratio and drop logging
   bool capture_buffers = false;          // capture_buffers: copy read/write payloads into events (evt.buffer)
   bool toctou_paths = true;              // toctou_paths: copy open* paths at syscall entry (sys_enter hook)
+  bool operator==(const SensorConfig&) const = default;
 };
 
 struct RuleSelector {
   std::vector<std::string> names;  // names: rule names
   std::vector<std::string> tags;   // tags: rules having any of these tags
+  bool operator==(const RuleSelector&) const = default;
 };
 
 enum class RuleMatching { kFirst, kAll };
@@ -77,12 +81,14 @@ struct EngineConfig {
   std::string replay_file;               // replay_file: JSONL events read instead of the sensor when set
   std::string hostname;                  // hostname: alert "hostname"; empty in the file = gethostname()
   std::vector<AppendOutputConfig> append_output;  // append_output: extra output for matching rules
+  bool operator==(const EngineConfig&) const = default;
 };
 
 struct HttpInputConfig {
   bool enabled = true;                     // enabled: accept Falco http_output POSTs
   std::string listen = "127.0.0.1:2801";   // listen: host:port of the intake server
   int64_t max_body_bytes = 1 << 20;        // max_body_bytes: larger requests get 413
+  bool operator==(const HttpInputConfig&) const = default;
 };
 
 enum class FsyncMode { kBatch, kInterval, kNone };
@@ -94,6 +100,7 @@ struct QueueConfig {
                                                    // it are refused (>= segment_bytes; --queue-max-mib wins)
   FsyncMode fsync = FsyncMode::kBatch;             // fsync: batch|interval|none
   int64_t fsync_interval_ms = 100;                 // fsync_interval_ms: period when fsync = interval
+  bool operator==(const QueueConfig&) const = default;
 };
 
 /// One entry of router.outputs, carried raw: the output registry validates it with NodeReader.
@@ -106,6 +113,10 @@ struct OutputConfigNode {
   int column = 0;    // 1-based column of the entry
   /// A strict reader over `raw` with "type" and "name" already consumed; section "router.outputs[name]".
   NodeReader reader() const;
+  /// Same entry of the same file (the raw YAML is not compared).
+  bool operator==(const OutputConfigNode& o) const {
+    return type == o.type && name == o.name && file == o.file && line == o.line && column == o.column;
+  }
 };
 
 struct RouterConfig {
@@ -120,6 +131,7 @@ struct RouterConfig {
   int64_t fault_drop_acks = 0;  // fault_injection.drop_acks: TESTING ONLY — the first N acks to engines are
                                 // not sent, which forces the engines to resend (at-least-once tests)
   std::vector<OutputConfigNode> outputs;                  // outputs: destinations
+  bool operator==(const RouterConfig&) const = default;
 };
 
 struct PeregrineConfig {

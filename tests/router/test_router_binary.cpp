@@ -131,3 +131,25 @@ TEST_CASE("peregrine-router takes the queue budget from router.queue.max_bytes u
   CHECK(budget_gauge({}) == 2LL << 20);
   CHECK(budget_gauge({"--queue-max-mib", "3"}) == 3LL << 20);
 }
+
+TEST_CASE("peregrine-router reports an intake address it cannot bind, and exits 2 without leaving anything behind") {
+  REQUIRE_MESSAGE(std::filesystem::exists(kBinary), kBinary << " is not built");
+  TempDir t;
+  httplib::Server busy;  // holds a port for the whole test: the router must fail to bind it
+  const int port = busy.bind_to_any_port("127.0.0.1");
+  REQUIRE(port > 0);
+  const auto config = t.path() / "peregrine.yaml";
+  {
+    std::ofstream c(config);
+    c << "router:\n"
+         "  alerts_endpoint: tcp://127.0.0.1:0\n"
+         "  http: {listen: \"127.0.0.1:0\"}\n"
+         "  http_input: {listen: \"127.0.0.1:" << port << "\"}\n"
+         "  queue: {dir: \"" << (t.path() / "queue").string() << "\"}\n";
+  }
+  Router router(config.string(), t.path() / "router");
+  CHECK(router.child.wait_exit(std::chrono::seconds(15)) == 2);
+  const auto text = router.log();
+  CHECK_MESSAGE(text.find(std::to_string(port)) != std::string::npos, text);
+  CHECK_FALSE(std::filesystem::exists(t.path() / "router.ready"));
+}

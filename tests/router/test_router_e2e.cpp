@@ -53,7 +53,7 @@ Running start_router(const config::RouterConfig& cfg, std::vector<outputs::SendF
   auto app = RouterApp::create(cfg, std::move(opts));
   REQUIRE_MESSAGE(app.ok(), (app.ok() ? "" : app.error().message));
   r.app = std::move(app).value();
-  r.app->start();
+  REQUIRE(r.app->start().ok());
   return r;
 }
 
