@@ -5,6 +5,8 @@
 #include <string>
 
 #include <nlohmann/json.hpp>
+
+#include "common/secrets.h"
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
@@ -39,10 +41,30 @@ class JsonFormatter : public spdlog::formatter {
   std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<JsonFormatter>(); }
 };
 
+// Every line passes through secrets::redact(): a secret that reaches a log message (an echoed header, a URL
+// with a token in an error text) is printed as "***".
+class RedactingFormatter : public spdlog::formatter {
+ public:
+  explicit RedactingFormatter(std::unique_ptr<spdlog::formatter> inner) : inner_(std::move(inner)) {}
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    if (!secrets::any()) return inner_->format(msg, dest);
+    spdlog::memory_buf_t line;
+    inner_->format(msg, line);
+    const std::string clean = secrets::redact(std::string_view(line.data(), line.size()));
+    dest.append(clean.data(), clean.data() + clean.size());
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<RedactingFormatter>(inner_->clone());
+  }
+
+ private:
+  std::unique_ptr<spdlog::formatter> inner_;
+};
+
 std::unique_ptr<spdlog::formatter> make_formatter(config::LogFormat f) {
-  if (f == config::LogFormat::kJson) return std::make_unique<JsonFormatter>();
-  return std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%eZ %l [%n] %v",
-                                                     spdlog::pattern_time_type::utc);
+  if (f == config::LogFormat::kJson) return std::make_unique<RedactingFormatter>(std::make_unique<JsonFormatter>());
+  return std::make_unique<RedactingFormatter>(std::make_unique<spdlog::pattern_formatter>(
+      "%Y-%m-%dT%H:%M:%S.%eZ %l [%n] %v", spdlog::pattern_time_type::utc));
 }
 
 struct State {

@@ -45,6 +45,8 @@ struct Payload {
   std::string body;
   std::string content_type = "application/json";
   std::string target;                                       // URL or path, for logs (never a secret)
+  std::string url;                                          // HTTP outputs: the request URL (may hold a
+                                                            // credential; never logged: logs show target)
   std::string method = "POST";                              // HTTP outputs
   std::vector<std::pair<std::string, std::string>> headers;
   std::vector<size_t> items;                                // indices into the formatted batch it carries

@@ -1,5 +1,7 @@
 #include "common/config/node_reader.h"
 
+#include "common/secrets.h"
+
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -160,6 +162,12 @@ int64_t NodeReader::integer(const std::string& key, int64_t def, int64_t min, in
     fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
   }
   return *n;
+}
+
+std::string NodeReader::secret(const std::string& key, const std::string& def) {
+  std::string v = str(key, def);
+  secrets::add(v);
+  return v;
 }
 
 double NodeReader::number(const std::string& key, double def, double min, double max) {

@@ -53,6 +53,9 @@ class NodeReader {
   /// Missing key → error "missing required key".
   std::string required_str(const std::string& key);
   std::optional<std::string> optional_str(const std::string& key);
+  /// Like str(), for a credential (password, token, key, a webhook URL that is its own credential): the value
+  /// is registered with secrets::add so that no log line or dead letter ever prints it.
+  std::string secret(const std::string& key, const std::string& def = "");
   int64_t integer(const std::string& key, int64_t def, int64_t min, int64_t max);
   double number(const std::string& key, double def, double min, double max);
   bool boolean(const std::string& key, bool def);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/alert.h"
+#include "common/secrets.h"
 
 namespace peregrine::router {
 
@@ -16,7 +17,7 @@ Result<void> DeadLetterFile::write(const std::string& output, const std::string&
   nlohmann::json j;
   j["time"] = format_rfc3339_ns(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()));
   j["output"] = output;
-  j["reason"] = reason;
+  j["reason"] = secrets::redact(reason);  // an error text may echo a credential (a URL, a header)
   if (seq) j["seq"] = *seq;
   auto parsed = nlohmann::json::parse(payload, nullptr, false);
   j["alert"] = parsed.is_discarded() ? nlohmann::json(payload) : parsed;
