@@ -8,7 +8,7 @@ PKGS=(
   libzmq3-dev cppzmq-dev libcurl4-openssl-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev
   doctest-dev libre2-dev libcli11-dev libcpp-httplib-dev libssl-dev
   prometheus curl jq python3 procps iproute2 netcat-openbsd strace
-  docker.io
+  docker.io docker-compose debootstrap python3-yaml
   kannel kannel-extras rsyslog rsyslog-gnutls openssl
 )
 # kannel (bearerbox, smsbox), kannel-extras (fakesmsc), rsyslog and rsyslog-gnutls (its TLS driver) are the real
@@ -17,6 +17,8 @@ PKGS=(
 # docker.io (dockerd + containerd + runc) is for the container-context integration test, which starts its own
 # private dockerd with host networking only. Its maintainer scripts must not start the system dockerd (that
 # would create the docker0 bridge): /usr/sbin/policy-rc.d exiting 101 denies every service start.
+# docker-compose (1.29: `config -q` validation and the stack test), debootstrap (the debian:bookworm-slim base
+# image, since no registry is reachable) and python3-yaml (the offline checks) are for tests/stack.
 POLICY_RC=/usr/sbin/policy-rc.d
 
 missing=()
