@@ -366,6 +366,15 @@ else
   pg_fail "Falco-format POST / on the intake" "HTTP $code"
 fi
 
+# Memory against the compose limits (docs/stack.md, "Measurements").
+stats=$(docker stats --no-stream --format '{{.Name}} {{.MemUsage}} {{.MemPerc}}' "$(cid sensor)" "$(cid engine)" "$(cid router)")
+echo "$stats" | sed 's/^/    memory: /'
+if awk '{gsub("%", "", $NF); if ($NF + 0 > 80) bad = 1} END {exit bad}' <<<"$stats"; then
+  pg_pass "sensor, engine and router use less than 80% of their memory limits"
+else
+  pg_fail "memory within the compose limits" "$stats"
+fi
+
 # ------------------------------------------------------------------------------------------------ down --
 phase "compose down -v"
 if compose down -v --remove-orphans -t 20 >"$WORK/down.log" 2>&1; then pg_pass "compose down -v"
