@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/alert.h"
+#include "common/metrics.h"
 #include "common/result.h"
 #include "outputs/route.h"
 
@@ -50,6 +51,9 @@ struct Payload {
   std::string method = "POST";                              // HTTP outputs
   std::vector<std::pair<std::string, std::string>> headers;
   std::vector<size_t> items;                                // indices into the formatted batch it carries
+  std::vector<std::string> item_ids;                        // optional, parallel to items: how the destination
+                                                            // names each item in per-item errors (Loki: the
+                                                            // entry's timestamp)
   /// Tells this payload apart from the others carrying the same alerts (e.g. one SMS per recipient): a retry
   /// re-formats the failed alerts and skips every payload whose (alert, key) pairs were all delivered before.
   std::string key;
@@ -114,6 +118,13 @@ class Output {
 
   /// Makes everything sent so far durable/visible (fsync, flush). Called after each batch and when draining.
   virtual SendResult flush() = 0;
+
+  /// One-time set-up at the destination before the first delivery (e.g. installing an index template). Called
+  /// by the delivery worker, retried with backoff until it succeeds; nothing is delivered before. Default: none.
+  virtual SendResult prepare() { return {}; }
+
+  /// Registers the output's own metrics (label `output`), once, before delivery starts. Default: none.
+  virtual void register_metrics(metrics::Registry& /*registry*/) {}
 };
 
 }  // namespace peregrine::outputs

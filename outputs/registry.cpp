@@ -5,6 +5,8 @@
 #include <stdexcept>
 
 #include "outputs/file/file_output.h"
+#include "outputs/loki/loki_output.h"
+#include "outputs/opensearch/opensearch_output.h"
 #include "outputs/stdout/stdout_output.h"
 
 namespace peregrine::outputs {
@@ -87,6 +89,14 @@ Result<std::vector<std::unique_ptr<Output>>> Registry::create_all(const std::vec
 void register_builtin_outputs(Registry& registry) {
   registry.add("file", make_file_output);
   registry.add("stdout", make_stdout_output);
+  // Bulk APIs: large batches, gathered for up to 200 ms under load; an isolated alert leaves after 200 ms.
+  DeliveryOptions bulk;
+  bulk.batch_max_alerts = 1000;
+  bulk.batch_max_bytes = 5u << 20;
+  bulk.linger = std::chrono::milliseconds(200);
+  registry.add("opensearch", make_opensearch_output, bulk);
+  registry.add("elasticsearch", make_opensearch_output, bulk);
+  registry.add("loki", make_loki_output, bulk);
 }
 
 }  // namespace peregrine::outputs

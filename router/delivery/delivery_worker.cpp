@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "router/delivery/dead_letter.h"
+#include "router/delivery/retry_policy.h"
 #include "router/queue/durable_queue.h"
 
 namespace peregrine::router {
@@ -18,7 +19,9 @@ constexpr auto kIdlePoll = std::chrono::milliseconds(500);
 
 DeliveryWorker::DeliveryWorker(outputs::Output& output, DurableQueue& queue, DeadLetterFile& dead_letter,
                                metrics::Registry& metrics)
-    : output_(output), queue_(queue), dead_letter_(dead_letter), metrics_(metrics, output.common().name) {}
+    : output_(output), queue_(queue), dead_letter_(dead_letter), metrics_(metrics, output.common().name) {
+  output_.register_metrics(metrics);
+}
 
 DeliveryWorker::~DeliveryWorker() {
   if (!lanes_.empty()) {
@@ -79,8 +82,28 @@ bool DeliveryWorker::backoff_wait(std::chrono::milliseconds delay) {
   }
 }
 
+bool DeliveryWorker::prepared(std::mt19937_64& rng) {
+  std::lock_guard lk(prepare_mu_);
+  auto log = logger("router." + output_.common().type + "#" + name());
+  for (uint32_t attempt = 1; !prepared_; ++attempt) {
+    auto r = output_.prepare();
+    if (!r.failure) {
+      if (attempt > 1) log->info("set-up at the destination done after {} attempts", attempt);
+      prepared_ = true;
+      break;
+    }
+    const auto delay = backoff_delay(output_.common().delivery, attempt, &*r.failure, rng);
+    if (attempt == 1 || classify(*r.failure) == Disposition::kPermanent)
+      log->warn("set-up at the destination failed (nothing is delivered before it succeeds), retrying in {} ms: {}",
+                delay.count(), r.failure->message);
+    if (!backoff_wait(delay)) return false;
+  }
+  return true;
+}
+
 void DeliveryWorker::lane(uint64_t seed) {
   std::mt19937_64 rng(seed);
+  if (!prepared(rng)) return;
   while (auto b = claim()) {
     if (!b->alerts.empty() && !deliver(*b, rng)) break;  // drain deadline: the batch stays queued
     complete(b->first, b->end);

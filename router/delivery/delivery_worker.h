@@ -68,6 +68,9 @@ class DeliveryWorker {
   };
 
   void lane(uint64_t seed);
+  /// Runs the output's prepare() once (the first lane to get here), retrying with backoff until it succeeds.
+  /// False when stopping past the drain deadline first.
+  bool prepared(std::mt19937_64& rng);
   /// Waits for records (and lingers), claims the next range in queue order and routes it. nullopt = stop.
   std::optional<Batch> claim();
   /// Turns claimed records into alerts; unreadable ones are dead-lettered, routed-out ones set aside.
@@ -89,6 +92,8 @@ class DeliveryWorker {
   std::vector<std::thread> lanes_;
   std::atomic<uint64_t> cursor_{0};
   std::atomic<bool> unaccounted_logged_{false};
+  std::mutex prepare_mu_;
+  bool prepared_ = false;  // guarded by prepare_mu_
 
   std::mutex claim_mu_;  // claims happen in queue order
   uint64_t read_pos_ = 0;
