@@ -3,7 +3,8 @@
 # stack is started: no profile, each profile, all profiles, and with the CI override. No daemon is needed.
 #
 #   docker-compose config -q       Debian's docker-compose 1.29 (scripts/install-deps.sh installs it)
-#   docker compose config -q       the v2+ CLI plugin, when installed (checked too; skipped when absent)
+#   docker compose config -q       the v2+ CLI plugin, when installed, or the one tests/stack/build_compose_v2.sh
+#                                  built into /var/cache/peregrine/compose-v2 (checked too; skipped when absent)
 #
 # Prints one line per check and "N passed, N failed"; exit 77 (SKIPPED) when no compose CLI is installed.
 set -uo pipefail
@@ -12,7 +13,12 @@ cd "$ROOT"
 
 clis=()
 command -v docker-compose >/dev/null 2>&1 && clis+=("docker-compose")
-docker compose version >/dev/null 2>&1 && clis+=("docker compose")
+if docker compose version >/dev/null 2>&1; then
+  clis+=("docker compose")
+else # the v2-line CLI tests/stack/build_compose_v2.sh builds, when it is there (it also runs standalone)
+  v2=${PEREGRINE_COMPOSE_V2_DIR:-/var/cache/peregrine/compose-v2}/bin/docker-compose
+  [[ -x $v2 ]] && clis+=("$v2")
+fi
 if ((${#clis[@]} == 0)); then
   echo "SKIPPED: neither docker-compose nor the docker compose plugin is installed (scripts/install-deps.sh)"
   exit 77
