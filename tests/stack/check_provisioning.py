@@ -210,7 +210,7 @@ def dashboards_checks(c, root, fields, live):
         try:
             if typ == "index-pattern":
                 f = obj["attributes"]["timeFieldName"]
-                c.ok(fields.type_of(f, live) == "date", f"{where}: time field {f} is a date")
+                c.ok(fields.type_of(f, live) in ("date", "date_nanos"), f"{where}: time field {f} is a date")
             if "kibanaSavedObjectMeta" in obj["attributes"]:
                 src = inner(obj, ["kibanaSavedObjectMeta", "searchSourceJSON"])
                 if "indexRefName" in src:

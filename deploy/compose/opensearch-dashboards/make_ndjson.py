@@ -81,7 +81,7 @@ def top_table(vis_id, title, field):
                          {"type": "table", "params": params, "aggs": [count_metric(), terms("2", field, 10, "bucket")]})
 
 
-LATEST_COLUMNS = ["priority", "rule", "hostname", "output_fields.container.name", "output_fields.proc.name", "output"]
+LATEST_COLUMNS = ["priority", "rule", "hostname", "output_fields.container_name", "output_fields.proc_name", "output"]
 
 
 def latest_alerts():
@@ -130,7 +130,7 @@ def objects():
     over_time = alerts_over_time()
     rules = top_table("peregrine-top-rules", "Peregrine: top rules", "rule")
     hosts = top_table("peregrine-top-hosts", "Peregrine: top hosts", "hostname")
-    containers = top_table("peregrine-top-containers", "Peregrine: top containers", "output_fields.container.name")
+    containers = top_table("peregrine-top-containers", "Peregrine: top containers", "output_fields.container_name")
     latest = latest_alerts()
     board = dashboard([(over_time, 0, 0, 48, 14), (rules, 0, 14, 16, 14), (hosts, 16, 14, 16, 14),
                        (containers, 32, 14, 16, 14), (latest, 0, 28, 48, 20)])
