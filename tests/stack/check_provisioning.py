@@ -310,11 +310,81 @@ def compose_checks(c, root):
     c.ok(not missing, ".env.example lists every variable the stack reads", f"missing: {missing}")
 
 
+# ---- live: the dashboards' queries against a node the router wrote to ----
+
+def live_query_checks(c, root, url):
+    """Runs each visualization's aggregations, the saved search and the Grafana OpenSearch panels' aggregations
+    as OpenSearch queries on peregrine-*: each must succeed and find data (buckets, hits with the columns)."""
+    import urllib.request
+
+    def search(body):
+        req = urllib.request.Request(url.rstrip("/") + "/peregrine-*/_search", data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return json.load(r)
+
+    def agg_of(agg):
+        p = agg["params"]
+        if agg["type"] == "date_histogram":
+            return {"date_histogram": {"field": p["field"], "fixed_interval": "1m", "min_doc_count": 1}}
+        return {"terms": {"field": p["field"], "size": p.get("size", 10)}}
+
+    base = root / "deploy/compose/opensearch-dashboards/peregrine.ndjson"
+    for line in base.read_text().splitlines():
+        obj = json.loads(line)
+        where = f"live: {obj['type']} {obj['id']}"
+        try:
+            if obj["type"] == "visualization":
+                buckets = [a for a in json.loads(obj["attributes"]["visState"])["aggs"] if a["schema"] != "metric"]
+                aggs, inner = {}, None
+                for a in reversed(buckets):  # nest: segment > group, as Dashboards does
+                    spec = agg_of(a)
+                    if inner:
+                        spec["aggs"] = inner
+                    inner = {a["id"]: spec}
+                aggs = inner
+                res = search({"size": 0, "aggs": aggs})
+                first = res["aggregations"][buckets[0]["id"]]["buckets"]
+                c.ok(len(first) > 0, f"{where}: its aggregation runs and finds buckets", json.dumps(res)[:300])
+            elif obj["type"] == "search":
+                cols = obj["attributes"]["columns"]
+                res = search({"size": 5, "sort": [{"@timestamp": "desc"}], "_source": cols})
+                hits = res["hits"]["hits"]
+                missing = [col for col in cols if not any(_get(h["_source"], col) is not None for h in hits)]
+                c.ok(bool(hits) and not missing, f"{where}: latest hits carry every column", f"missing {missing}")
+        except Exception as e:  # noqa: BLE001 — any error is the finding
+            c.ok(False, f"{where}: query", repr(e)[:300])
+    board = json.loads((root / "deploy/compose/grafana/dashboards/peregrine.json").read_text())
+    for p in board["panels"]:
+        for t in p.get("targets", []):
+            if (t.get("datasource") or {}).get("type") != "grafana-opensearch-datasource":
+                continue
+            try:
+                b = t["bucketAggs"][0]
+                res = search({"size": 0, "aggs": {"a": {"terms": {"field": b["field"],
+                                                                  "size": int(b["settings"]["size"])}}}})
+                c.ok(len(res["aggregations"]["a"]["buckets"]) > 0,
+                     f"live: grafana panel '{p['title']}': its terms aggregation finds buckets")
+            except Exception as e:  # noqa: BLE001
+                c.ok(False, f"live: grafana panel '{p['title']}': query", repr(e)[:300])
+
+
+def _get(doc, dotted):
+    """A field of a _source document by its dotted name (output_fields.container_name)."""
+    node = doc
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return doc.get(dotted) if isinstance(doc, dict) else None
+        node = node[part]
+    return node
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", default=str(pathlib.Path(__file__).resolve().parents[2]))
     ap.add_argument("--mapping", help="GET /peregrine-*/_mapping JSON of a node the router wrote to")
     ap.add_argument("--only-fields", action="store_true", help="with --mapping: only the field checks")
+    ap.add_argument("--opensearch-url", help="also run the dashboards' queries against this node's peregrine-*")
     args = ap.parse_args()
     root = pathlib.Path(args.root)
     c = Checks()
@@ -335,6 +405,8 @@ def main():
         fields, live = FieldSet.from_template(template), False
     grafana_checks(c, root, fields, live)
     dashboards_checks(c, root, fields, live)
+    if args.opensearch_url:
+        live_query_checks(c, root, args.opensearch_url)
     if not args.only_fields:
         compose_checks(c, root)
     print(f"{c.passed} passed, {c.failed} failed")

@@ -55,10 +55,10 @@ compose() {
 cleanup() {
   local rc=$?
   set +e
+  [[ -n ${STACK_KEEP_LOGS:-} ]] && mkdir -p "$STACK_KEEP_LOGS"
   if [[ -n ${DOCKER_HOST:-} ]] && docker version >/dev/null 2>&1; then
-    if [[ -n ${STACK_KEEP_LOGS:-} ]]; then
-      mkdir -p "$STACK_KEEP_LOGS" && compose logs --no-color >"$STACK_KEEP_LOGS/compose.log" 2>&1
-    fi
+    [[ -n ${STACK_KEEP_LOGS:-} && -n $(compose ps -q 2>/dev/null) ]] &&
+      compose logs --no-color >"$STACK_KEEP_LOGS/compose.log" 2>&1
     compose down -v --remove-orphans -t 20 >/dev/null 2>&1
     docker ps -aq | xargs -r docker rm -f >/dev/null 2>&1
   fi
@@ -303,9 +303,10 @@ if [[ $OUTPUTS == *opensearch* ]]; then
     pg_fail "the alert reaches OpenSearch within ${DELIVERY_BUDGET_S} s"
   fi
   curl -fsS "http://127.0.0.1:$STACK_OPENSEARCH_PORT/peregrine-*/_mapping" >"$WORK/mapping.json" &&
-    /usr/bin/python3 tests/stack/check_provisioning.py --mapping "$WORK/mapping.json" --only-fields >"$WORK/fields.log" 2>&1 &&
-    pg_pass "every field the Dashboards and Grafana use exists in the router-made mapping" ||
-    { grep -v '^PASS' "$WORK/fields.log"; pg_fail "dashboard fields in the router-made mapping"; }
+    /usr/bin/python3 tests/stack/check_provisioning.py --mapping "$WORK/mapping.json" --only-fields \
+      --opensearch-url "http://127.0.0.1:$STACK_OPENSEARCH_PORT" >"$WORK/fields.log" 2>&1 &&
+    pg_pass "dashboards vs the router's documents: every field exists in the mapping, every visualization, the saved search and the Grafana OpenSearch panel find data ($(tail -1 "$WORK/fields.log"))" ||
+    { grep -v '^PASS' "$WORK/fields.log"; pg_fail "dashboards vs the router's documents"; }
 else
   pg_pending "alert reaches OpenSearch; dashboard fields vs the router-made mapping" "no opensearch output or receiver yet"
 fi
@@ -380,6 +381,7 @@ fi
 
 # ------------------------------------------------------------------------------------------------ down --
 phase "compose down -v"
+[[ -n ${STACK_KEEP_LOGS:-} ]] && mkdir -p "$STACK_KEEP_LOGS" && compose logs --no-color >"$STACK_KEEP_LOGS/compose.log" 2>&1
 if compose down -v --remove-orphans -t 20 >"$WORK/down.log" 2>&1; then pg_pass "compose down -v"
 else cat "$WORK/down.log"; pg_fail "compose down -v"; fi
 left=$(docker ps -aq | wc -l)
