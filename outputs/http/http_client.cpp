@@ -213,7 +213,7 @@ SendResult HttpClient::send(const HttpRequest& req) {
     r.failure = o.failure;
   } else if (!o.ok()) {
     r.failure = SendFailure{SendFailure::Kind::kHttpStatus, o.response.status, o.response.retry_after,
-                            describe_response(o.response)};
+                            response_snippet(o.response)};
   }
   return r;
 }
@@ -266,11 +266,12 @@ std::optional<std::string> gzip_decompress(std::string_view data) {
   return out;
 }
 
-std::string describe_response(const HttpResponse& r) {
+std::string response_snippet(const HttpResponse& r) {
   std::string body = r.body.substr(0, 512);
   for (char& ch : body)
     if (ch == '\n' || ch == '\r') ch = ' ';
-  return "HTTP " + std::to_string(r.status) + (body.empty() ? "" : ": " + body) + (r.body.size() > 512 ? "..." : "");
+  if (body.empty()) return "(empty response)";
+  return r.body.size() > 512 ? body + "..." : body;
 }
 
 }  // namespace peregrine::outputs

@@ -140,7 +140,7 @@ std::string gzip_compress(std::string_view data);
 /// Inverse of gzip_compress (tests, fakes); nullopt on bad input.
 std::optional<std::string> gzip_decompress(std::string_view data);
 
-/// "a message" from an HTTP error: "HTTP 429: <first 512 bytes of the body>".
-std::string describe_response(const HttpResponse& r);
+/// The start of an error answer for messages: its first 512 bytes on one line (the status goes in SendFailure).
+std::string response_snippet(const HttpResponse& r);
 
 }  // namespace peregrine::outputs

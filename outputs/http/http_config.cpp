@@ -1,6 +1,7 @@
 // parse_http_client_config: the HTTP keys every HTTP output shares (documented in http_client.h).
 #include <unistd.h>
 
+#include "common/base64.h"
 #include "common/secrets.h"
 #include "outputs/http/http_client.h"
 
@@ -50,6 +51,8 @@ HttpClientConfig parse_http_client_config(config::NodeReader& node, HttpClientCo
     a.fail(c.auth.api_key.empty() ? "bearer_token" : "api_key",
            "give one kind of auth: username/password, bearer_token or api_key");
   if (!c.auth.password.empty() && c.auth.username.empty()) a.fail("password", "needs username");
+  // A receiver may echo the Authorization header into an error body: its encoded form is as secret as the password.
+  if (!c.auth.password.empty()) secrets::add(base64_encode(c.auth.username + ":" + c.auth.password));
   a.finish();
 
   config::NodeReader t = node.sub("tls");

@@ -199,10 +199,10 @@ SendResult LokiOutput::send(const Payload& payload) {
     // Loki stores the valid entries of a push and names the others: fail exactly those.
     r.item_failures = loki_rejected_entries(o.response.body, payload);
     if (r.item_failures.empty())
-      r.failure = SendFailure{SendFailure::Kind::kHttpStatus, 400, std::nullopt, describe_response(o.response)};
+      r.failure = SendFailure{SendFailure::Kind::kHttpStatus, 400, std::nullopt, response_snippet(o.response)};
   } else if (!o.ok()) {
     r.failure = SendFailure{SendFailure::Kind::kHttpStatus, o.response.status, o.response.retry_after,
-                            describe_response(o.response)};
+                            response_snippet(o.response)};
   }
   return r;
 }

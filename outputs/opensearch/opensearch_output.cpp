@@ -171,7 +171,7 @@ SendResult OpenSearchOutput::send(const Payload& payload) {
   }
   if (!o.ok()) {
     r.failure = SendFailure{SendFailure::Kind::kHttpStatus, o.response.status, o.response.retry_after,
-                            describe_response(o.response)};
+                            response_snippet(o.response)};
     return r;
   }
   if (o.response.body_truncated) {

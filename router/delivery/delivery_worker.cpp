@@ -188,6 +188,18 @@ void DeliveryWorker::complete(uint64_t first, uint64_t end) {
 
 void DeliveryWorker::dead_letter(const std::string& reason, uint64_t seq, const std::string& payload) {
   metrics_.failed.inc();
+  {
+    // A warning for the first dead letter, then at most one a minute with the count since (never one per alert).
+    std::lock_guard lk(dead_log_mu_);
+    ++dead_since_log_;
+    const auto now = Clock::now();
+    if (dead_logged_at_ == Clock::time_point{} || now - dead_logged_at_ >= std::chrono::minutes(1)) {
+      logger("router." + output_.common().type + "#" + name())
+          ->warn("{} alert(s) dead-lettered (see dead-letter.jsonl), e.g. seq {}: {}", dead_since_log_, seq, reason);
+      dead_logged_at_ = now;
+      dead_since_log_ = 0;
+    }
+  }
   if (auto r = dead_letter_.write(name(), reason, seq, payload); !r) {
     logger("router")->error("dead-letter write failed for output {} seq {}: {}", name(), seq, r.error().message);
   }

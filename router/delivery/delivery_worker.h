@@ -92,6 +92,9 @@ class DeliveryWorker {
   std::vector<std::thread> lanes_;
   std::atomic<uint64_t> cursor_{0};
   std::atomic<bool> unaccounted_logged_{false};
+  std::mutex dead_log_mu_;
+  std::chrono::steady_clock::time_point dead_logged_at_{};
+  uint64_t dead_since_log_ = 0;
   std::mutex prepare_mu_;
   bool prepared_ = false;  // guarded by prepare_mu_
 

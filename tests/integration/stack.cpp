@@ -56,6 +56,11 @@ Process::Process(const TempDir& dir, const std::string& name, const std::string&
                  const std::vector<std::string>& extra_args)
     : ready_file_(fresh(dir / (name + ".ready"))), child_(binary_path(name), args_for(cfg, ready_file_, extra_args), dir / name) {}
 
+Process::Process(const TempDir& dir, const std::string& name, const std::string& cfg, const std::string& label,
+                 const std::map<std::string, std::string>& env)
+    : ready_file_(fresh(dir / (label + ".ready"))),
+      child_(binary_path(name), args_for(cfg, ready_file_, {}), dir / label, SpawnOptions{env, {}, false}) {}
+
 const nlohmann::json& Process::ready(std::chrono::milliseconds timeout) {
   if (info_.is_null()) info_ = wait_ready(child_, ready_file_, timeout);
   return info_;

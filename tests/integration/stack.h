@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,10 @@ class Process {
  public:
   Process(const TempDir& dir, const std::string& name, const std::string& cfg,
           const std::vector<std::string>& extra_args = {});
+  /// The same, with its logs and ready file named `label` (several instances of one binary in one dir) and
+  /// `env` added to its environment.
+  Process(const TempDir& dir, const std::string& name, const std::string& cfg, const std::string& label,
+          const std::map<std::string, std::string>& env);
   /// The ready file's JSON, waiting for it the first time (throws with the process's stderr on failure).
   const nlohmann::json& ready(std::chrono::milliseconds timeout = std::chrono::seconds(60));
   int admin_port() { return ready().at("admin_port").get<int>(); }

@@ -288,7 +288,7 @@ TEST_CASE("concurrency: several batches in flight, the cursor only passes what i
   CHECK(d == std::vector<std::string>{"c0", "c1", "c2", "c3", "c4"});
 }
 
-TEST_CASE("linger: a lone alert still leaves within linger_ms; a burst leaves as full batches") {
+TEST_CASE("linger: a lone alert still leaves within linger_ms, a burst leaves as full batches") {
   Rig rig;
   auto opts = FakeOutput::fast_delivery();
   opts.batch_max_alerts = 50;
