@@ -6,7 +6,7 @@ CONFIG     ?= config/peregrine.yaml
 JOBS       ?= $(shell nproc)
 CMAKE_GEN  := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: deps build run test test-asan fuzz clean
+.PHONY: deps build run test test-asan fuzz clean receivers
 
 deps:
 	@bash scripts/install-deps.sh
@@ -19,11 +19,12 @@ run: build
 	@bash scripts/run.sh $(BUILD) $(CONFIG)
 
 # Every test through ctest, then the skip report (scripts/ctest-report.sh: with CI=true a skipped test fails).
-test: build
+# The real receivers the output tests start (OpenSearch, VictoriaLogs, ...) are built once into a cache first.
+test: build receivers
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --output-junit ctest-junit.xml
 	@bash scripts/ctest-report.sh $(BUILD)/ctest-junit.xml
 
-test-asan: deps
+test-asan: deps receivers
 	cmake -S . -B $(SAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DPEREGRINE_SANITIZE=ON -DPEREGRINE_BUILD_BENCH=OFF
 	cmake --build $(SAN_BUILD) -j $(JOBS)
 	cd $(SAN_BUILD) && ctest --output-on-failure -j $(JOBS) -LE no-asan --output-junit ctest-junit.xml
@@ -36,6 +37,5 @@ clean:
 	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)
 
 # The real receivers of the router's integration tests (tests/receivers/README.md), built once into a cache.
-.PHONY: receivers
-receivers:
+receivers: deps
 	bash scripts/receivers.sh build all
