@@ -1,6 +1,8 @@
 // Alert model: priority names, RFC 3339 time, uuids, and the Falco-compatible JSON form.
 #include "common/alert.h"
 
+#include "common/json_writer.h"
+
 #include <algorithm>
 #include <array>
 #include <random>
@@ -89,50 +91,9 @@ class UuidRng {
   std::array<uint64_t, 4> s_{};
 };
 
-// Length of the valid UTF-8 sequence at s[i], or 0 if it is invalid (overlong, surrogate, > U+10FFFF, cut).
-size_t utf8_seq_len(std::string_view s, size_t i) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = b(i);
-  if (c < 0x80) return 1;
-  size_t n = 0;
-  uint32_t cp = 0;
-  if (c >= 0xc2 && c <= 0xdf) n = 2, cp = c & 0x1f;
-  else if (c >= 0xe0 && c <= 0xef) n = 3, cp = c & 0x0f;
-  else if (c >= 0xf0 && c <= 0xf4) n = 4, cp = c & 0x07;
-  else return 0;
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((b(i + k) & 0xc0) != 0x80) return 0;
-    cp = (cp << 6) | (b(i + k) & 0x3f);
-  }
-  if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-    return 0;
-  return n;
-}
-
 // Alert text comes from process arguments and file names, which need not be UTF-8. JSON must be, and
 // nlohmann::json::dump() throws on invalid UTF-8 by default, so invalid bytes become U+FFFD here, once.
-std::string utf8_clean(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const size_t n = utf8_seq_len(s, i);
-    if (n == 0) break;
-    i += n;
-  }
-  if (i == s.size()) return std::string(s);
-  std::string out(s.substr(0, i));
-  while (i < s.size()) {
-    const size_t n = utf8_seq_len(s, i);
-    if (n == 0) {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    } else {
-      out.append(s, i, n);
-      i += n;
-    }
-  }
-  return out;
-}
+std::string utf8_clean(std::string_view s) { return JsonWriter::clean_utf8(s); }
 
 std::string field_error(std::string_view field, std::string_view what) {
   return "field '" + std::string(field) + "': " + std::string(what);

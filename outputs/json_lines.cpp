@@ -1,13 +1,12 @@
 #include "outputs/json_lines.h"
 
-#include <nlohmann/json.hpp>
+#include "common/alert_text.h"
 
 namespace peregrine::outputs {
 
 std::string alert_json_line(const Alert& alert) {
-  nlohmann::json j = alert;
-  // Replace invalid UTF-8 instead of throwing: output fields come from the kernel and can hold any bytes.
-  std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // Invalid UTF-8 becomes U+FFFD: output fields come from the kernel and can hold any bytes.
+  std::string line = alert_json_text(alert);
   line.push_back('\n');
   return line;
 }

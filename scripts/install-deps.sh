@@ -6,7 +6,7 @@ PKGS=(
   build-essential cmake ninja-build pkg-config git
   clang llvm libclang-rt-14-dev libbpf-dev bpftool libelf-dev zlib1g-dev
   libzmq3-dev cppzmq-dev libcurl4-openssl-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev
-  doctest-dev libre2-dev libcli11-dev libcpp-httplib-dev libssl-dev
+  doctest-dev libre2-dev libcli11-dev libcpp-httplib-dev libssl-dev libsimdjson-dev
   prometheus curl jq python3 procps iproute2 netcat-openbsd strace
   docker.io docker-compose debootstrap python3-yaml
   kannel kannel-extras rsyslog rsyslog-gnutls openssl

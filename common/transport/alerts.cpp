@@ -260,52 +260,68 @@ void AlertReceiver::send_ack(std::vector<zmq::message_t>& frames) {
   }
 }
 
-void AlertReceiver::handle(std::vector<zmq::message_t>& frames) {
-  if (frames.size() < 2) {
-    invalid_.fetch_add(1);
-    return;
+void AlertReceiver::handle(std::vector<std::vector<zmq::message_t>>& messages) {
+  // Every batch waiting on the socket goes to the handler as one: one durable append (one fsync under
+  // fsync: batch) acknowledges them all — group commit across engines and across one engine's pipelined batches.
+  struct Pending {
+    zmq::message_t identity;
+    std::vector<std::string> uuids;
+  };
+  std::vector<Pending> pending;
+  std::vector<AlertEnvelope> all;
+  for (auto& frames : messages) {
+    if (frames.size() < 2) {
+      invalid_.fetch_add(1);
+      continue;
+    }
+    zmq::message_t identity = std::move(frames[0]);
+    frames.erase(frames.begin());
+    auto batch = decode_alert_batch(frames);
+    if (!batch) {
+      if (invalid_.fetch_add(1) == 0) logger("transport.alerts")->warn("ignoring message: {}", batch.error().message);
+      continue;
+    }
+    batches_.fetch_add(1);
+    alerts_.fetch_add(batch->size());
+    Pending p{std::move(identity), {}};
+    p.uuids.reserve(batch->size());
+    for (auto& a : *batch) {
+      p.uuids.push_back(a.uuid);
+      all.push_back(std::move(a));
+    }
+    pending.push_back(std::move(p));
   }
-  zmq::message_t identity = std::move(frames[0]);
-  frames.erase(frames.begin());
-  auto batch = decode_alert_batch(frames);
-  if (!batch) {
-    if (invalid_.fetch_add(1) == 0) logger("transport.alerts")->warn("ignoring message: {}", batch.error().message);
-    return;
-  }
-  batches_.fetch_add(1);
-  alerts_.fetch_add(batch->size());
-  std::vector<std::string> uuids;
-  uuids.reserve(batch->size());
-  for (const auto& a : *batch) uuids.push_back(a.uuid);
+  if (pending.empty()) return;
   bool durable = false;
   try {
-    durable = on_batch_(*batch);
+    durable = on_batch_(all);
   } catch (const std::exception& e) {
     logger("transport.alerts")->warn("alert batch handler failed: {}", e.what());
   }
   if (!durable) {
-    rejected_.fetch_add(1);
+    rejected_.fetch_add(pending.size());
     return;
   }
-  size_t drop = drop_acks_.load();
-  while (drop > 0 && !drop_acks_.compare_exchange_weak(drop, drop - 1)) {
-  }
-  if (drop > 0) {
-    acks_dropped_.fetch_add(1);
-    return;
-  }
-  std::vector<zmq::message_t> ack;
-  ack.push_back(std::move(identity));
-  for (auto& f : encode_alert_ack(uuids)) ack.push_back(std::move(f));
-  if (opts_.ack_delay.count() > 0) {
-    delayed_.push_back(DelayedAck{Clock::now() + opts_.ack_delay, std::move(ack)});
-  } else {
-    send_ack(ack);
+  for (auto& p : pending) {
+    size_t drop = drop_acks_.load();
+    while (drop > 0 && !drop_acks_.compare_exchange_weak(drop, drop - 1)) {
+    }
+    if (drop > 0) {
+      acks_dropped_.fetch_add(1);
+      continue;
+    }
+    std::vector<zmq::message_t> ack;
+    ack.push_back(std::move(p.identity));
+    for (auto& f : encode_alert_ack(p.uuids)) ack.push_back(std::move(f));
+    if (opts_.ack_delay.count() > 0) {
+      delayed_.push_back(DelayedAck{Clock::now() + opts_.ack_delay, std::move(ack)});
+    } else {
+      send_ack(ack);
+    }
   }
 }
 
 void AlertReceiver::run() {
-  std::vector<zmq::message_t> frames;
   while (!stop_.load()) {
     auto timeout = delayed_.empty() ? std::chrono::milliseconds(3600000) : until(delayed_.front().due);
     zmq::pollitem_t items[] = {{sock_.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, wake_.fd(), ZMQ_POLLIN, 0}};
@@ -313,11 +329,19 @@ void AlertReceiver::run() {
       zmq::poll(items, 2, timeout);
       if (items[1].revents & ZMQ_POLLIN) wake_.drain();
       if (stop_.load()) break;
-      // Stop is honoured between batches: a sender re-sending faster than batches are handled (a full queue
+      // Stop is honoured between rounds: a sender re-sending faster than batches are handled (a full queue
       // rejecting them, a slow machine) must not keep this loop, and so shutdown, going forever.
-      while (!stop_.load() && zmq::recv_multipart(sock_, std::back_inserter(frames), zmq::recv_flags::dontwait)) {
-        handle(frames);
-        frames.clear();
+      for (;;) {
+        std::vector<std::vector<zmq::message_t>> messages;
+        size_t frames_total = 0;
+        while (messages.size() < kCoalesceMessages && frames_total < kCoalesceFrames) {
+          std::vector<zmq::message_t> frames;
+          if (!zmq::recv_multipart(sock_, std::back_inserter(frames), zmq::recv_flags::dontwait)) break;
+          frames_total += frames.size();
+          messages.push_back(std::move(frames));
+        }
+        if (messages.empty() || stop_.load()) break;
+        handle(messages);
       }
       auto now = Clock::now();
       while (!delayed_.empty() && delayed_.front().due <= now) {

@@ -113,8 +113,9 @@ struct AlertReceiverOptions {
   size_t drop_acks = 0;
 };
 
-/// Called on the receiver's thread with one batch; return true once the batch is durable (it is then
-/// acknowledged). The vector may be consumed (moved from).
+/// Called on the receiver's thread with the alerts of one or more batches (those waiting on the socket are
+/// taken together); return true once they are durable (each batch is then acknowledged). The vector may be
+/// consumed (moved from).
 using AlertBatchHandler = std::function<bool(std::vector<AlertEnvelope>&)>;
 
 /// Router side. Binds at construction and runs its own loop thread until destroyed.
@@ -143,7 +144,11 @@ class AlertReceiver {
     std::vector<zmq::message_t> frames;
   };
   void run();
-  void handle(std::vector<zmq::message_t>& frames);
+  /// Batches read in one round (at most kCoalesceMessages messages / kCoalesceFrames frames) share one handler
+  /// call, i.e. one durable append; each message is then acknowledged on its own.
+  static constexpr size_t kCoalesceMessages = 64;
+  static constexpr size_t kCoalesceFrames = 64 * 260;
+  void handle(std::vector<std::vector<zmq::message_t>>& messages);
   void send_ack(std::vector<zmq::message_t>& frames);
 
   zmq::socket_t sock_;

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/alert_text.h"
+#include "common/json_writer.h"
 #include "outputs/http/url.h"
 #include "outputs/json_lines.h"
 #include "outputs/route.h"
@@ -15,8 +17,6 @@ namespace {
 
 using nlohmann::json;
 using Labels = std::vector<std::pair<std::string, std::string>>;
-
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 std::string joined_tags(const Alert& a) {
   std::string s;
@@ -99,41 +99,66 @@ Labels LokiOutput::labels_of(const Alert& a) const {
   return l;
 }
 
+namespace {
+
+// One stream's share of a push.
+struct Part {
+  const Labels* labels;
+  std::vector<const Entry*> entries;
+};
+
+std::string render_push(const std::vector<Part>& parts) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().key("streams").begin_array();
+  for (const auto& part : parts) {
+    if (part.entries.empty()) continue;
+    w.begin_object().key("stream").begin_object();
+    for (const auto& [k, v] : *part.labels) w.key(k).string(v);
+    w.end_object().key("values").begin_array();
+    for (const Entry* e : part.entries) {
+      w.begin_array().string(std::to_string(e->ts)).string(e->line);
+      if (!e->metadata.is_null()) w.raw(e->metadata.dump(-1, ' ', false, json::error_handler_t::replace));
+      w.end_array();
+    }
+    w.end_array().end_object();
+  }
+  w.end_array().end_object();
+  return out;
+}
+
+}  // namespace
+
 Result<Formatted> LokiOutput::format(std::span<const Alert> batch) const {
   std::map<Labels, std::vector<Entry>> streams;
   for (size_t i = 0; i < batch.size(); ++i) {
     const Alert& a = batch[i];
-    Entry e{a.time_ns, i, config_.line_json ? alert_json_line(a) : alert_text_line(a), json()};
-    e.line.pop_back();  // the trailing newline
+    Entry e{a.time_ns, i, config_.line_json ? alert_json_text(a) : alert_text_line(a), json()};
+    if (!config_.line_json) e.line.pop_back();  // the text line's newline
     for (const auto& k : config_.structured_metadata)
       if (auto v = alert_value(a, k); v && !v->empty()) e.metadata[loki_label_name(k)] = *v;
     streams[labels_of(a)].push_back(std::move(e));
   }
   Formatted f;
-  json push = {{"streams", json::array()}};
+  std::vector<Part> parts;
   Payload p;
   size_t bytes = 0;
   auto flush_payload = [&] {
     if (p.items.empty()) return;
-    p.body = dump(push);
+    p.body = render_push(parts);
     f.payloads.push_back(std::move(p));
     p = Payload{};
-    push = {{"streams", json::array()}};
+    parts.clear();
     bytes = 0;
   };
   for (auto& [labels, entries] : streams) {
     std::stable_sort(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) { return x.ts < y.ts; });
-    json stream = json::object();
-    for (const auto& [k, v] : labels) stream[k] = v;
-    json values = json::array();
-    for (auto& e : entries) {
-      json v = json::array({std::to_string(e.ts), e.line});
-      if (!e.metadata.is_null()) v.push_back(e.metadata);
+    parts.push_back(Part{&labels, {}});
+    for (const Entry& e : entries) {
       const size_t size = e.line.size() + 64;
       if (bytes + size > config_.max_push_bytes && !p.items.empty()) {
-        if (!values.empty()) push["streams"].push_back({{"stream", stream}, {"values", std::move(values)}});
-        values = json::array();
         flush_payload();
+        parts.push_back(Part{&labels, {}});
       }
       if (p.items.empty()) {
         p.url = push_url_;
@@ -141,12 +166,11 @@ Result<Formatted> LokiOutput::format(std::span<const Alert> batch) const {
         p.content_type = "application/json";
         if (!config_.tenant.empty()) p.headers.emplace_back("X-Scope-OrgID", config_.tenant);
       }
-      values.push_back(std::move(v));
+      parts.back().entries.push_back(&e);
       p.items.push_back(e.item);
       p.item_ids.push_back(std::to_string(e.ts));
       bytes += size;
     }
-    if (!values.empty()) push["streams"].push_back({{"stream", stream}, {"values", std::move(values)}});
   }
   flush_payload();
   return f;

@@ -4,6 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/alert_text.h"
+#include "common/json_writer.h"
+
 #include "outputs/http/url.h"
 
 namespace peregrine::outputs {
@@ -60,23 +63,10 @@ std::string index_glob(const std::string& pattern) {
 }
 
 std::string alert_document(const Alert& a, bool flatten_fields) {
-  json j = a;  // Falco's keys plus uuid
-  j["@timestamp"] = j["time"];
-  if (flatten_fields) {
-    // One flat, conflict-free keyword per Falco field: "container.image" and "container.image.repository" would
-    // otherwise need output_fields.container.image to be both a keyword and an object.
-    // Values become strings too, so that one field never changes type between rules (proc.pid as a number
-    // in one rule's output, "<NA>" in another's).
-    json flat = json::object();
-    for (auto& [k, v] : j["output_fields"].items()) {
-      std::string name = k;
-      for (char& ch : name)
-        if (ch == '.') ch = '_';
-      flat[name] = v.is_null() || v.is_string() ? v : json(v.dump());
-    }
-    j["output_fields"] = std::move(flat);
-  }
-  return dump(j);
+  // Flattened: one conflict-free keyword per Falco field ("container.image" and "container.image.repository"
+  // would otherwise need output_fields.container.image to be both a keyword and an object), values as strings
+  // so that one field never changes type between rules.
+  return alert_json_text(a, AlertJsonStyle{true, flatten_fields});
 }
 
 std::string index_template_json(const OpenSearchConfig& c) {
@@ -127,9 +117,11 @@ Result<Formatted> OpenSearchOutput::format(std::span<const Alert> batch) const {
     const Alert& a = batch[i];
     const std::string index = config_.data_stream.empty() ? index_for(config_.index, a.time_ns) : config_.data_stream;
     const bool create = config_.op_create || !config_.data_stream.empty();
-    std::string lines = dump(json{{create ? "create" : "index", {{"_index", index}, {"_id", a.uuid}}}});
+    std::string lines;
+    JsonWriter(lines).begin_object().key(create ? "create" : "index").begin_object().key("_id").string(a.uuid)
+        .key("_index").string(index).end_object().end_object();
     lines += '\n';
-    lines += alert_document(a, config_.flatten_fields);
+    append_alert_json(lines, a, AlertJsonStyle{true, config_.flatten_fields});
     lines += '\n';
     if (!p.items.empty() && p.body.size() + lines.size() > config_.max_bulk_bytes) flush_payload();
     if (p.items.empty()) {

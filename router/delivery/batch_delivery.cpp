@@ -3,8 +3,7 @@
 #include <set>
 #include <utility>
 
-#include <nlohmann/json.hpp>
-
+#include "common/alert_text.h"
 #include "common/log.h"
 #include "router/delivery/delivery_worker.h"
 #include "router/delivery/retry_policy.h"
@@ -20,10 +19,7 @@ std::string describe(const outputs::SendFailure& f) {
   return s + f.message;
 }
 
-std::string alert_json(const Alert& a) {
-  nlohmann::json j = a;
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
+std::string alert_json(const Alert& a) { return alert_json_text(a); }
 
 uint64_t epoch_ns() {
   return static_cast<uint64_t>(

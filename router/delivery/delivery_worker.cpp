@@ -2,8 +2,7 @@
 
 #include <algorithm>
 
-#include <nlohmann/json.hpp>
-
+#include "common/alert_text.h"
 #include "common/log.h"
 #include "router/delivery/dead_letter.h"
 #include "router/delivery/retry_policy.h"
@@ -153,8 +152,7 @@ std::optional<DeliveryWorker::Batch> DeliveryWorker::claim() {
 void DeliveryWorker::prepare(const std::vector<QueueRecord>& records, Batch& b) {
   uint64_t filtered = 0;
   for (const auto& rec : records) {
-    auto j = nlohmann::json::parse(rec.payload, nullptr, false);
-    auto a = j.is_discarded() ? Result<Alert>(make_error("record is not JSON")) : alert_from_json(j);
+    auto a = alert_from_json_text(rec.payload);
     if (!a) {
       dead_letter("unreadable queue record: " + a.error().message, rec.seq, rec.payload);
       continue;

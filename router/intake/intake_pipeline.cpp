@@ -2,6 +2,8 @@
 
 #include <unordered_set>
 
+#include "common/alert_text.h"
+
 #include "router/dedup/dedup_window.h"
 #include "router/delivery/dead_letter.h"
 #include "router/queue/durable_queue.h"
@@ -44,6 +46,16 @@ std::variant<Alert, ValidationError> validate_alert(const nlohmann::json& j) {
   return std::move(a).value();
 }
 
+std::variant<Alert, ValidationError> validate_alert_text(std::string_view text) {
+  // The DOM-free parser first (the engine's alerts are well formed); its errors, and an invalid uuid, get the
+  // DOM path so that the verdict and its wording are validate_alert()'s.
+  auto fast = alert_from_json_text(text);
+  if (fast && !fast->rule.empty() && (fast->uuid.empty() || valid_uuid_text(fast->uuid))) return std::move(fast).value();
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded()) return ValidationError{"", "body is not valid JSON"};
+  return validate_alert(j);
+}
+
 IntakePipeline::IntakePipeline(DurableQueue& queue, DedupWindow& window, DeadLetterFile* rejects)
     : queue_(queue), window_(window), rejects_(rejects) {}
 
@@ -54,8 +66,7 @@ Result<IntakeResult> IntakePipeline::accept(std::vector<Alert> alerts) {
   rendered.reserve(alerts.size());
   for (auto& a : alerts) {
     if (a.uuid.empty()) a.uuid = make_uuid();
-    nlohmann::json j = a;
-    rendered.push_back(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    rendered.push_back(alert_json_text(a));
   }
   std::vector<std::string> payloads;
   std::vector<std::string> uuids;
@@ -99,9 +110,7 @@ Result<IntakeResult> IntakePipeline::accept_raw(const std::vector<RawAlert>& raw
   alerts.reserve(raw.size());
   size_t invalid = 0;
   for (const auto& r : raw) {
-    auto j = nlohmann::json::parse(r.json, nullptr, false);
-    auto v = j.is_discarded() ? std::variant<Alert, ValidationError>(ValidationError{"", "body is not valid JSON"})
-                              : validate_alert(j);
+    auto v = validate_alert_text(r.json);
     if (auto* e = std::get_if<ValidationError>(&v)) {
       ++invalid;
       if (rejects_) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -42,6 +43,8 @@ struct ValidationError {
 /// Strict validation of one Falco JSON alert; error names the offending field.
 /// Beyond alert_from_json: rule must be non-empty; a given uuid must be 1..64 printable characters.
 std::variant<Alert, ValidationError> validate_alert(const nlohmann::json& j);
+/// validate_alert() of JSON text (not JSON: field "" "body is not valid JSON"), DOM-free for well-formed alerts.
+std::variant<Alert, ValidationError> validate_alert_text(std::string_view text);
 
 class IntakePipeline {
  public:

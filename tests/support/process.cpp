@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 #include <thread>
 
@@ -42,27 +44,42 @@ std::vector<char*> pointers(std::vector<std::string>& v) {
 Child::Child(const std::string& exe, const std::vector<std::string>& args, const fs::path& log_prefix,
              const SpawnOptions& opts)
     : group_(opts.new_process_group), out_(log_prefix.string() + ".out"), err_(log_prefix.string() + ".err") {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&fa, 2, err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (!opts.cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, opts.cwd.c_str());
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  if (group_) {
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-    posix_spawnattr_setpgroup(&attr, 0);
-  }
+  // Everything the child needs is prepared before fork(): between fork and exec only async-signal-safe calls.
   std::vector<std::string> argv_s{exe};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   auto env_s = merged_env(opts.env);
   auto argv = pointers(argv_s);
   auto envp = pointers(env_s);
-  const int rc = posix_spawnp(&pid_, exe.c_str(), &fa, &attr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) throw std::runtime_error("cannot start " + exe + ": " + std::strerror(rc));
+  const std::string out = out_.string(), err = err_.string(), cwd = opts.cwd.string();
+  const pid_t parent = ::getpid();
+  int pipefd[2];
+  if (::pipe2(pipefd, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+  pid_ = ::fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    // Dies with the test: a test killed by ctest's timeout leaves no router, receiver or dockerd behind.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+    if (group_) ::setpgid(0, 0);
+    const int in = ::open("/dev/null", O_RDONLY);
+    const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (in < 0 || o < 0 || e < 0 || ::dup2(in, 0) < 0 || ::dup2(o, 1) < 0 || ::dup2(e, 2) < 0) ::_exit(127);
+    if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(127);
+    ::execvpe(argv[0], argv.data(), envp.data());
+    const int errno_copy = errno;
+    (void)!::write(pipefd[1], &errno_copy, sizeof errno_copy);
+    ::_exit(127);
+  }
+  ::close(pipefd[1]);
+  int child_errno = 0;
+  const ssize_t n = ::read(pipefd[0], &child_errno, sizeof child_errno);  // EOF at a successful exec
+  ::close(pipefd[0]);
+  if (n == static_cast<ssize_t>(sizeof child_errno)) {
+    ::waitpid(pid_, nullptr, 0);
+    reaped_ = true;
+    throw std::runtime_error("cannot start " + exe + ": " + std::strerror(child_errno));
+  }
 }
 
 Child::~Child() {
