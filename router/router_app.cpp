@@ -101,7 +101,7 @@ bool RouterApp::on_engine_batch(std::vector<transport::AlertEnvelope>& batch) {
   std::vector<RawAlert> raw;
   raw.reserve(batch.size());
   for (auto& e : batch) raw.push_back(RawAlert{std::move(e.uuid), std::move(e.json)});
-  auto r = pipeline_->accept_raw(raw);
+  auto r = pipeline_->accept_raw(std::move(raw));
   if (!r) {
     // Not acknowledged: the engine keeps the alerts and re-sends them. Warn once per episode (counted always).
     if (!refusing_.exchange(true))

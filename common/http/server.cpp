@@ -97,6 +97,7 @@ void AdminServer::start(const config::HttpConfig& cfg) {
   srv.Delete(R"(/.*)", with_body);
   srv.Patch(R"(/.*)", with_body);  // no route uses it; registered so its body is bounded too (then 404/405)
   host_ = hp->host;
+  srv.set_tcp_nodelay(true);  // replies go out at once (no Nagle wait behind the headers)
   if (hp->port == 0) {
     port_ = srv.bind_to_any_port(host_.c_str());
   } else {

@@ -1,5 +1,6 @@
 #include "router/dedup/dedup_window.h"
 
+#include <algorithm>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -9,7 +10,9 @@
 
 namespace peregrine::router {
 
-DedupWindow::DedupWindow(size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {}
+DedupWindow::DedupWindow(size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {
+  set_.reserve(std::min<size_t>(capacity_, 1u << 20));  // no rehash storms while the window fills
+}
 
 bool DedupWindow::contains(const std::string& uuid) const {
   std::lock_guard lk(mu_);
@@ -22,8 +25,9 @@ void DedupWindow::insert(const std::string& uuid) {
 }
 
 void DedupWindow::insert_locked(const std::string& uuid) {
-  if (uuid.empty() || !set_.insert(uuid).second) return;
+  if (uuid.empty() || set_.count(uuid) != 0) return;
   order_.push_back(uuid);
+  set_.insert(order_.back());
   while (order_.size() > capacity_) {
     set_.erase(order_.front());
     order_.pop_front();

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 
 #include "common/result.h"
@@ -40,8 +41,8 @@ class DedupWindow {
   size_t capacity_;
   mutable std::mutex mu_;
   mutable std::mutex save_mu_;  // two workers may reclaim at once; one snapshot writer at a time
-  std::deque<std::string> order_;
-  std::unordered_set<std::string> set_;
+  std::deque<std::string> order_;             // oldest first; push_back/pop_front keep the others in place ...
+  std::unordered_set<std::string_view> set_;  // ... so the set can point into them (one copy per uuid)
 };
 
 /// Loads `snapshot` then adds the uuid of every record retained in `queue`. Returns records scanned.

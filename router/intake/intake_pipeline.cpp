@@ -60,26 +60,32 @@ IntakePipeline::IntakePipeline(DurableQueue& queue, DedupWindow& window, DeadLet
     : queue_(queue), window_(window), rejects_(rejects) {}
 
 Result<IntakeResult> IntakePipeline::accept(std::vector<Alert> alerts) {
-  IntakeResult res;
   // Serialise before taking the lock; only the dedup decision and the write need it.
-  std::vector<std::string> rendered;
+  std::vector<std::string> uuids, rendered;
+  uuids.reserve(alerts.size());
   rendered.reserve(alerts.size());
   for (auto& a : alerts) {
     if (a.uuid.empty()) a.uuid = make_uuid();
     rendered.push_back(alert_json_text(a));
+    uuids.push_back(std::move(a.uuid));
   }
+  return append(uuids, rendered);
+}
+
+Result<IntakeResult> IntakePipeline::append(const std::vector<std::string>& ids, std::vector<std::string>& rendered) {
+  IntakeResult res;
   std::vector<std::string> payloads;
   std::vector<std::string> uuids;
-  payloads.reserve(alerts.size());
+  payloads.reserve(ids.size());
   std::unique_lock lk(mu_);
-  std::unordered_set<std::string> in_batch;
-  for (size_t i = 0; i < alerts.size(); ++i) {
-    if (window_.contains(alerts[i].uuid) || !in_batch.insert(alerts[i].uuid).second) {
+  std::unordered_set<std::string_view> in_batch;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (window_.contains(ids[i]) || !in_batch.insert(ids[i]).second) {
       ++res.duplicates;
       continue;
     }
     payloads.push_back(std::move(rendered[i]));
-    uuids.push_back(alerts[i].uuid);
+    uuids.push_back(ids[i]);
   }
   if (!payloads.empty()) {
     auto first = queue_.write(payloads);
@@ -105,11 +111,12 @@ Result<IntakeResult> IntakePipeline::accept(std::vector<Alert> alerts) {
   return res;
 }
 
-Result<IntakeResult> IntakePipeline::accept_raw(const std::vector<RawAlert>& raw) {
-  std::vector<Alert> alerts;
-  alerts.reserve(raw.size());
+Result<IntakeResult> IntakePipeline::accept_raw(std::vector<RawAlert> raw) {
+  std::vector<std::string> uuids, payloads;
+  uuids.reserve(raw.size());
+  payloads.reserve(raw.size());
   size_t invalid = 0;
-  for (const auto& r : raw) {
+  for (auto& r : raw) {
     auto v = validate_alert_text(r.json);
     if (auto* e = std::get_if<ValidationError>(&v)) {
       ++invalid;
@@ -120,12 +127,19 @@ Result<IntakeResult> IntakePipeline::accept_raw(const std::vector<RawAlert>& raw
       }
       continue;
     }
-    Alert a = std::get<Alert>(std::move(v));
-    if (a.uuid.empty()) a.uuid = r.uuid;
-    alerts.push_back(std::move(a));
+    Alert& a = std::get<Alert>(v);
+    if (!a.uuid.empty()) {
+      // Valid as sent and carrying its uuid: the engine's text is queued as is (the worker parses it again).
+      uuids.push_back(std::move(a.uuid));
+      payloads.push_back(std::move(r.json));
+    } else {
+      a.uuid = r.uuid.empty() ? make_uuid() : r.uuid;
+      payloads.push_back(alert_json_text(a));
+      uuids.push_back(std::move(a.uuid));
+    }
   }
   invalid_ += invalid;
-  auto res = accept(std::move(alerts));
+  auto res = append(uuids, payloads);
   if (!res) return res;
   res->invalid = invalid;
   return res;

@@ -56,7 +56,7 @@ class IntakePipeline {
   Result<IntakeResult> accept(std::vector<Alert> alerts);
   /// Parses and validates engine alerts; invalid ones go to the dead-letter file and are counted, since
   /// resending them can never succeed. Errors only when the durable append fails.
-  Result<IntakeResult> accept_raw(const std::vector<RawAlert>& alerts);
+  Result<IntakeResult> accept_raw(std::vector<RawAlert> alerts);
 
   uint64_t accepted() const { return accepted_.load(); }
   uint64_t duplicates() const { return duplicates_.load(); }
@@ -64,6 +64,8 @@ class IntakePipeline {
   uint64_t rejected() const { return rejected_.load(); }  // refused because the append failed (e.g. queue full)
 
  private:
+  /// Dedup, one durable append, window update: `rendered[i]` is the queue payload of uuid `ids[i]` (moved from).
+  Result<IntakeResult> append(const std::vector<std::string>& ids, std::vector<std::string>& rendered);
   DurableQueue& queue_;
   DedupWindow& window_;
   DeadLetterFile* rejects_;

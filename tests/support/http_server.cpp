@@ -52,6 +52,7 @@ void TestHttpServer::handle(const std::string& method, const std::string& patter
 }
 
 void TestHttpServer::start() {
+  srv_->set_tcp_nodelay(true);  // no Nagle wait between the response headers and body
   port_ = srv_->bind_to_any_port("127.0.0.1");
   if (port_ <= 0) throw std::runtime_error("test server: cannot bind 127.0.0.1");
   thread_ = std::thread([this] { srv_->listen_after_bind(); });
