@@ -65,6 +65,8 @@ TEST_CASE("loki: alerts pushed to VictoriaLogs come back with their stream label
   CHECK(uuids == std::set<std::string>{batch[1]["uuid"], batch[3]["uuid"], batch[5]["uuid"]});
   CHECK(logsql(vl.port(), R"({rule="Read sensitive file",priority="Warning"})").size() == 3);
   CHECK(router.dead_letters().empty());
+  REQUIRE(has_promtool());
+  CHECK(promtool_check(router.metrics()) == "");  // the per-output histograms and the Loki label cap included
 }
 
 TEST_CASE("loki: the JSON line is the Falco alert") {
