@@ -19,6 +19,7 @@
 #include "common/metrics.h"
 #include "common/result.h"
 #include "outputs/route.h"
+#include "outputs/template/template.h"
 
 namespace peregrine::outputs {
 
@@ -33,11 +34,28 @@ struct DeliveryOptions {
   bool operator==(const DeliveryOptions&) const = default;
 };
 
+/// Storm control (key `throttle:`): per key, the first `max` alerts of each window go out; later ones are set
+/// aside as "throttled" and counted, and one summary alert at the window's end says how many there were.
+struct ThrottleConfig {
+  bool enabled = false;
+  std::vector<std::string> key{"rule", "hostname"};  // template variable names (alert keys, Falco fields)
+  std::chrono::milliseconds window{300'000};
+  uint32_t max = 1;             // alerts per key and window that go out
+  bool summary = true;          // send the summary alert at the window's end
+  size_t max_keys = 10'000;     // keys remembered; beyond, the oldest window ends early (its summary goes out)
+  bool operator==(const ThrottleConfig&) const = default;
+};
+
 /// Settings parsed by the registry for every output, before the output's own keys.
 struct OutputCommon {
   std::string type;  // registry key: "file", "stdout", ...
   std::string name;  // instance name, unique per router; used for the queue cursor, logger and metrics
   Route route;       // which alerts this output gets (match / exclude; outputs/route.h)
+  ThrottleConfig throttle;
+  /// Added to every alert's output_fields for this output (Sidekick's customfields): name -> value.
+  std::vector<std::pair<std::string, std::string>> custom_fields;
+  /// Added to output_fields, rendered per alert (Sidekick's templatedfields): name -> template.
+  std::vector<std::pair<std::string, Template>> templated_fields;
   DeliveryOptions delivery;
 };
 

@@ -28,6 +28,39 @@ void parse_delivery(config::NodeReader& parent, DeliveryOptions& d) {
   node.finish();
 }
 
+void parse_throttle(config::NodeReader& parent, ThrottleConfig& t) {
+  if (!parent.has("throttle")) return;
+  config::NodeReader node = parent.sub("throttle");
+  t.enabled = node.boolean("enabled", true);
+  t.key = node.strings("key", t.key);
+  if (t.key.empty()) node.fail("key", "must name at least one variable (rule, hostname, container.id, ...)");
+  for (const auto& k : t.key) {
+    try {
+      (void)Template::parse("{{" + k + "}}");
+    } catch (const std::invalid_argument&) {
+      node.fail("key", "'" + k + "' is neither an alert key nor a Falco field name");
+    }
+  }
+  t.window = node.duration("window", t.window, std::chrono::seconds(1), std::chrono::hours(24 * 7));
+  t.max = static_cast<uint32_t>(node.integer("max", t.max, 0, 1'000'000));
+  t.summary = node.boolean("summary", t.summary);
+  t.max_keys = static_cast<size_t>(node.integer("max_keys", static_cast<int64_t>(t.max_keys), 1, 10'000'000));
+  node.finish();
+}
+
+void parse_fields(config::NodeReader& node, OutputCommon& c) {
+  c.custom_fields = node.string_map("custom_fields");
+  YAML::Node t = node.child("templated_fields");
+  if (!t.IsDefined() || t.IsNull()) return;
+  if (!t.IsMap()) node.fail("templated_fields", "expected a map of field name to template");
+  for (const auto& kv : t) {
+    if (!kv.second.IsScalar()) throw config::error_at(node.file(), kv.second, "templated_fields: expected a template");
+    c.templated_fields.emplace_back(kv.first.Scalar(),
+                                    Template::parse(kv.second.Scalar(), Escape::kNone, node.file(),
+                                                    kv.second.Mark().line + 1, kv.second.Mark().column + 1));
+  }
+}
+
 std::string position(const OutputSpec& spec) {
   return spec.file + ":" + std::to_string(spec.line) + ":" + std::to_string(spec.column);
 }
@@ -59,6 +92,8 @@ Result<std::unique_ptr<Output>> Registry::create(const OutputSpec& spec) const {
     common.type = spec.type;
     common.name = name;
     common.route = parse_route(node);
+    parse_throttle(node, common.throttle);
+    parse_fields(node, common);
     common.delivery = it->second.delivery_defaults;
     parse_delivery(node, common.delivery);
     std::unique_ptr<Output> out = it->second.factory(std::move(common), node);

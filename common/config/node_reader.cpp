@@ -218,6 +218,33 @@ int64_t NodeReader::bytes(const std::string& key, int64_t def, int64_t min, int6
   return total;
 }
 
+std::chrono::milliseconds NodeReader::duration(const std::string& key, std::chrono::milliseconds def,
+                                               std::chrono::milliseconds min, std::chrono::milliseconds max) {
+  auto v = scalar(key, "a duration");
+  if (!v) return def;
+  std::string s = *v;
+  // Longest suffix first: "ms" before "m" and "s".
+  static const std::pair<const char*, int64_t> kUnits[] = {{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000},
+                                                           {"d", 86'400'000}};
+  int64_t mult = 0;
+  for (const auto& [unit, m] : kUnits) {
+    std::string_view u(unit);
+    if (s.size() > u.size() && s.compare(s.size() - u.size(), u.size(), u) == 0 &&
+        (u != "s" || s[s.size() - 2] != 'm')) {
+      s.resize(s.size() - u.size());
+      mult = m;
+      break;
+    }
+  }
+  auto n = parse_int(s);
+  if (mult == 0 || !n || *n < 0 || *n > INT64_MAX / mult)
+    fail(key, "must be a duration such as 500ms, 30s, 5m, 1h or 1d");
+  const std::chrono::milliseconds d(*n * mult);
+  if (d < min || d > max)
+    fail(key, "must be between " + std::to_string(min.count()) + " ms and " + std::to_string(max.count()) + " ms");
+  return d;
+}
+
 std::string NodeReader::choice(const std::string& key, const std::string& def,
                                std::initializer_list<std::string_view> allowed) {
   auto v = scalar(key, "a string");

@@ -6,6 +6,7 @@
 // secret), except for enumerations where the accepted values are listed.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -61,6 +62,9 @@ class NodeReader {
   bool boolean(const std::string& key, bool def);
   /// A size in bytes: an integer or a string with a unit (KiB, MiB, GiB, KB, MB, GB, B).
   int64_t bytes(const std::string& key, int64_t def, int64_t min, int64_t max);
+  /// A duration with a unit: 500ms, 30s, 5m, 1h, 1d.
+  std::chrono::milliseconds duration(const std::string& key, std::chrono::milliseconds def,
+                                     std::chrono::milliseconds min, std::chrono::milliseconds max);
   /// One of `allowed` (exact match); the message lists them.
   std::string choice(const std::string& key, const std::string& def, std::initializer_list<std::string_view> allowed);
   /// A sequence of scalars (or a single scalar, taken as a one-element list). Missing = `def`.
