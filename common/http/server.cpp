@@ -123,12 +123,17 @@ void AdminServer::start(const config::HttpConfig& cfg) {
 }
 
 // cpp-httplib 0.11 applies set_payload_max_length only to a Content-Length body (refused before any route,
-// with an empty 413) and buffers a chunked or unframed body whole. Reading through the ContentReader bounds
+// with an empty 413) and buffers a chunked body whole. Reading through the ContentReader bounds
 // every framing here, and lets one place build the 413 reply for all of them.
 void AdminServer::Impl::handle_with_body(AdminServer& self, const httplib::Request& in, httplib::Response& out,
                                          const httplib::ContentReader& read) {
   const ServerOptions& opts = self.opts_;
   self.requests_.fetch_add(1, std::memory_order_relaxed);
+  // RFC 9112 §6.3: a request with neither Content-Length nor Transfer-Encoding has no body (`curl -X POST /test`).
+  if (!in.has_header("Content-Length") && !in.has_header("Transfer-Encoding")) {
+    write_reply(self.dispatch(to_request(in, {})), out);
+    return;
+  }
   std::string body;
   bool too_large = false;
   const bool ok = read([&](const char* data, size_t n) {

@@ -41,7 +41,7 @@ using Handler = std::function<Response(const Request&)>;
 
 struct ServerOptions {
   size_t threads = 4;                  // worker threads answering requests
-  size_t max_body_bytes = 1 << 20;     // larger bodies get 413 (Content-Length, chunked or unframed)
+  size_t max_body_bytes = 1 << 20;     // larger bodies get 413 (Content-Length or chunked)
   int read_timeout_s = 5;
   int write_timeout_s = 5;
   /// Builds the 413 reply (the request is passed without its body); default: 413 with a one-line text body.

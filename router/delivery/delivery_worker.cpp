@@ -1,10 +1,12 @@
 #include "router/delivery/delivery_worker.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "common/alert_text.h"
 #include "common/log.h"
 #include "router/delivery/dead_letter.h"
+#include "router/intake/test_alert.h"
 #include "router/delivery/retry_policy.h"
 #include "router/queue/durable_queue.h"
 
@@ -14,12 +16,27 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kIdlePoll = std::chrono::milliseconds(500);
 
+uint64_t epoch_ns() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
 }  // namespace
 
 DeliveryWorker::DeliveryWorker(outputs::Output& output, DurableQueue& queue, DeadLetterFile& dead_letter,
                                metrics::Registry& metrics)
     : output_(output), queue_(queue), dead_letter_(dead_letter), metrics_(metrics, output.common().name) {
   output_.register_metrics(metrics);
+  if (output_.common().throttle.enabled) {
+    throttle_ = std::make_unique<Throttle>(output_.common().throttle, name());
+    std::string file = name();
+    for (char& c : file)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
+    throttle_file_ = queue_.options().dir / "throttle" / (file + ".json");
+    summaries_ = &metrics.counter("peregrine_router_output_throttle_summaries_total",
+                                  "Storm-control summary alerts sent (one per throttled key and window)",
+                                  {{"output", name()}});
+  }
 }
 
 DeliveryWorker::~DeliveryWorker() {
@@ -30,12 +47,19 @@ DeliveryWorker::~DeliveryWorker() {
 }
 
 Result<void> DeliveryWorker::start() {
+  if (throttle_) {
+    std::error_code ec;
+    std::filesystem::create_directories(throttle_file_.parent_path(), ec);
+    if (ec) return make_error("cannot create " + throttle_file_.parent_path().string() + ": " + ec.message());
+    if (auto r = throttle_->load_from(throttle_file_); !r) return r.error();
+  }
   auto c = queue_.register_cursor(name());
   if (!c) return c.error();
   cursor_ = *c;
   read_pos_ = *c;
   std::random_device rd;
-  const size_t n = std::max<size_t>(1, output_.concurrency());
+  // Storm control decides in queue order and saves its state with the cursor: one lane.
+  const size_t n = throttle_ ? 1 : std::max<size_t>(1, output_.concurrency());
   for (size_t i = 0; i < n; ++i) {
     const uint64_t seed = (uint64_t{rd()} << 32) ^ rd() ^ i;
     lanes_.emplace_back([this, seed] { lane(seed); });
@@ -105,6 +129,11 @@ void DeliveryWorker::lane(uint64_t seed) {
   if (!prepared(rng)) return;
   while (auto b = claim()) {
     if (!b->alerts.empty() && !deliver(*b, rng)) break;  // drain deadline: the batch stays queued
+    if (b->summaries) {
+      if (summaries_) summaries_->inc(b->alerts.size());
+      save_throttle();
+      continue;
+    }
     complete(b->first, b->end);
   }
   logger("router." + output_.common().type + "#" + name())->debug("lane stopped at cursor {} (lag {})", cursor(), lag());
@@ -118,7 +147,15 @@ std::optional<DeliveryWorker::Batch> DeliveryWorker::claim() {
       std::lock_guard lk(claim_mu_);
       pos = read_pos_;
     }
+    if (auto s = due_summaries()) return s;
     Clock::time_point wait_until = Clock::now() + kIdlePoll;
+    if (throttle_) {
+      if (auto next = throttle_->next_due()) {
+        const auto now_ns = epoch_ns();
+        const auto in = std::chrono::nanoseconds(*next > now_ns ? *next - now_ns : 0);
+        wait_until = std::min(wait_until, Clock::now() + std::chrono::duration_cast<Clock::duration>(in));
+      }
+    }
     bool stopping = false;
     {
       std::lock_guard lk(mu_);
@@ -150,15 +187,25 @@ std::optional<DeliveryWorker::Batch> DeliveryWorker::claim() {
 }
 
 void DeliveryWorker::prepare(const std::vector<QueueRecord>& records, Batch& b) {
-  uint64_t filtered = 0;
+  const auto& common = output_.common();
+  uint64_t filtered = 0, throttled = 0;
+  const uint64_t now_ns = epoch_ns();
   for (const auto& rec : records) {
     auto a = alert_from_json_text(rec.payload);
     if (!a) {
       dead_letter("unreadable queue record: " + a.error().message, rec.seq, rec.payload);
       continue;
     }
-    if (!outputs::route_matches(output_.common().route, *a)) {
+    // POST /test reaches every output, whatever its route or storm control (as Falcosidekick's /test).
+    const bool test = is_test_alert(*a);
+    if (!test && !outputs::route_matches(common.route, *a)) {
       ++filtered;
+      continue;
+    }
+    for (const auto& [k, v] : common.custom_fields) a->output_fields[k] = v;
+    for (const auto& [k, t] : common.templated_fields) a->output_fields[k] = t.render(*a);
+    if (!test && throttle_ && !throttle_->admit(*a, now_ns)) {
+      ++throttled;
       continue;
     }
     b.alerts.push_back(std::move(a).value());
@@ -166,6 +213,26 @@ void DeliveryWorker::prepare(const std::vector<QueueRecord>& records, Batch& b) 
     b.appended_ns.push_back(rec.appended_ns);
   }
   if (filtered) metrics_.set_aside("filtered", filtered);
+  if (throttled) metrics_.set_aside("throttled", throttled);
+}
+
+std::optional<DeliveryWorker::Batch> DeliveryWorker::due_summaries() {
+  if (!throttle_) return std::nullopt;
+  auto alerts = throttle_->due(epoch_ns());
+  if (alerts.empty()) return std::nullopt;
+  Batch b;
+  b.summaries = true;
+  b.seqs.assign(alerts.size(), kNoSeq);
+  b.appended_ns.assign(alerts.size(), 0);
+  b.alerts = std::move(alerts);
+  return b;
+}
+
+void DeliveryWorker::save_throttle() {
+  if (!throttle_) return;
+  if (auto r = throttle_->save_to(throttle_file_); !r)
+    logger("router." + output_.common().type + "#" + name())->warn("saving the throttle state failed: {}",
+                                                                   r.error().message);
 }
 
 void DeliveryWorker::complete(uint64_t first, uint64_t end) {
@@ -177,6 +244,7 @@ void DeliveryWorker::complete(uint64_t first, uint64_t end) {
     finished_.erase(it);
   }
   if (c == cursor_.load()) return;
+  save_throttle();  // the state that goes with this cursor, before it: a restart never re-sends a storm
   if (auto r = queue_.commit_cursor(name(), c); !r) {
     // Delivery happened; a stale cursor only means re-delivery after a restart.
     logger("router." + output_.common().type + "#" + name())->warn("persisting cursor failed: {}", r.error().message);
@@ -198,7 +266,8 @@ void DeliveryWorker::dead_letter(const std::string& reason, uint64_t seq, const 
       dead_since_log_ = 0;
     }
   }
-  if (auto r = dead_letter_.write(name(), reason, seq, payload); !r) {
+  const std::optional<uint64_t> where = seq == kNoSeq ? std::nullopt : std::optional<uint64_t>(seq);
+  if (auto r = dead_letter_.write(name(), reason, where, payload); !r) {
     logger("router")->error("dead-letter write failed for output {} seq {}: {}", name(), seq, r.error().message);
   }
 }

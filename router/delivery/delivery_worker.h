@@ -16,6 +16,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,6 +30,7 @@
 #include "common/result.h"
 #include "outputs/output.h"
 #include "router/delivery/output_metrics.h"
+#include "router/delivery/throttle.h"
 
 namespace peregrine::router {
 
@@ -52,6 +54,8 @@ class DeliveryWorker {
   void join();
 
   const OutputMetrics& metrics() const { return metrics_; }
+  /// Seq of alerts that have no place in the queue (storm-control summaries).
+  static constexpr uint64_t kNoSeq = UINT64_MAX;
   const std::string& name() const { return output_.common().name; }
   /// Next seq this output still has to deliver (its committed cursor).
   uint64_t cursor() const { return cursor_.load(); }
@@ -59,9 +63,11 @@ class DeliveryWorker {
   uint64_t lag() const;
 
  private:
-  /// A claimed range of the queue: [first, end), with the alerts the route let through.
+  /// A claimed range of the queue: [first, end), with the alerts the route let through; or (summaries) storm
+  /// control's summary alerts, which have no place in the queue.
   struct Batch {
     uint64_t first = 0, end = 0;
+    bool summaries = false;
     std::vector<Alert> alerts;
     std::vector<uint64_t> seqs;
     std::vector<uint64_t> appended_ns;  // intake time per alert (0 = unknown)
@@ -73,8 +79,12 @@ class DeliveryWorker {
   bool prepared(std::mt19937_64& rng);
   /// Waits for records (and lingers), claims the next range in queue order and routes it. nullopt = stop.
   std::optional<Batch> claim();
-  /// Turns claimed records into alerts; unreadable ones are dead-lettered, routed-out ones set aside.
+  /// Turns claimed records into alerts; unreadable ones are dead-lettered, routed-out and throttled ones set
+  /// aside; custom and templated fields are added.
   void prepare(const std::vector<QueueRecord>& records, Batch& b);
+  /// Storm control's due summaries as a batch (nullopt: none due).
+  std::optional<Batch> due_summaries();
+  void save_throttle();
   /// Returns false when the batch could not be finished before the drain deadline.
   bool deliver(Batch& b, std::mt19937_64& rng);
   outputs::SendResult timed_send(const outputs::Payload& p);
@@ -91,6 +101,9 @@ class DeliveryWorker {
   OutputMetrics metrics_;
   std::vector<std::thread> lanes_;
   std::atomic<uint64_t> cursor_{0};
+  std::unique_ptr<Throttle> throttle_;      // with `throttle:` (then one lane)
+  std::filesystem::path throttle_file_;
+  metrics::Counter* summaries_ = nullptr;
   std::atomic<bool> unaccounted_logged_{false};
   std::mutex dead_log_mu_;
   std::chrono::steady_clock::time_point dead_logged_at_{};

@@ -1,6 +1,10 @@
 #include "router/intake/http_intake.h"
 
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
+
+#include "router/intake/test_alert.h"
 
 namespace peregrine::router {
 namespace {
@@ -18,6 +22,11 @@ http::Response invalid(const ValidationError& e, std::optional<size_t> index) {
   nlohmann::json j{{"error", e.message}, {"field", e.field}};
   if (index) j["index"] = *index;
   return json_response(400, j);
+}
+
+std::string test_hostname() {
+  char buf[256] = {};
+  return ::gethostname(buf, sizeof buf - 1) == 0 ? std::string(buf) : std::string("peregrine-router");
 }
 
 }  // namespace
@@ -62,6 +71,23 @@ HttpIntake::HttpIntake(const config::HttpInputConfig& cfg, IntakePipeline& pipel
   opts.body_too_large = [limit = opts.max_body_bytes](const http::Request&) { return body_too_large(limit); };
   server_ = std::make_unique<http::AdminServer>(config::HttpConfig{cfg.enabled, cfg.listen}, opts);
   server_->add_post("/", [&pipeline](const http::Request& req) { return handle_intake_body(pipeline, req.body); });
+  // Falcosidekick's endpoints, for drop-in compatibility: POST /test sends a test alert through every output
+  // (queued durably like any alert; the body, if any, is ignored), GET /ping answers "pong".
+  server_->add_post("/test", [&pipeline](const http::Request&) {
+    auto r = pipeline.accept({make_test_alert(test_hostname())});
+    if (!r) {
+      auto resp = json_response(r.error().code == ErrorCode::kQueueFull ? 503 : 500, {{"error", r.error().message}});
+      if (r.error().code == ErrorCode::kQueueFull) resp.headers.emplace_back("Retry-After", "5");
+      return resp;
+    }
+    return json_response(200, {{"accepted", r->accepted}});
+  });
+  server_->add_get("/ping", [](const http::Request&) {
+    http::Response r;
+    r.body = "pong\n";
+    r.content_type = "text/plain";
+    return r;
+  });
   // Sidekick answers /healthz on its intake port; keep that for drop-in compatibility.
   server_->add_get("/healthz", [](const http::Request&) {
     http::Response r;

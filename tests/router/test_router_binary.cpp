@@ -11,6 +11,9 @@
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -152,4 +155,64 @@ TEST_CASE("peregrine-router reports an intake address it cannot bind, and exits 
   const auto text = router.log();
   CHECK_MESSAGE(text.find(std::to_string(port)) != std::string::npos, text);
   CHECK_FALSE(std::filesystem::exists(t.path() / "router.ready"));
+}
+
+namespace {
+
+// A request with no body and no Content-Length, as `curl -X POST http://.../test` sends it.
+std::string raw_request(int port, const std::string& head) {
+  httplib::Client probe("127.0.0.1", port);  // only to check the port answers
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  const std::string req = head + "\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  REQUIRE(::write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size()));
+  std::string resp;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) resp.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  return resp;
+}
+
+}  // namespace
+
+TEST_CASE("peregrine-router: POST /test reaches every output whatever its route, GET /ping answers pong") {
+  REQUIRE_MESSAGE(std::filesystem::exists(kBinary), kBinary << " is not built");
+  TempDir t;
+  const auto config = t.path() / "peregrine.yaml";
+  const auto all = t.path() / "all.jsonl", critical = t.path() / "critical.jsonl", storm = t.path() / "storm.jsonl";
+  {
+    std::ofstream c(config);
+    c << loopback_router(t) << "  outputs:\n"
+      << "    - {type: file, name: all, path: \"" << all.string() << "\"}\n"
+      << "    - {type: file, name: critical, min_priority: critical, path: \"" << critical.string() << "\"}\n"
+      << "    - {type: file, name: storm, throttle: {key: [rule], window: 1h, max: 0}, path: \"" << storm.string()
+      << "\"}\n";
+  }
+  Router router(config.string(), t.path() / "router");
+  const auto [intake_port, admin_port] = router.ports();
+  const std::string ping = raw_request(intake_port, "GET /ping HTTP/1.1");
+  CHECK(ping.rfind("HTTP/1.1 200", 0) == 0);
+  CHECK(ping.substr(ping.size() - 5) == "pong\n");
+  const std::string test = raw_request(intake_port, "POST /test HTTP/1.1");
+  CHECK_MESSAGE(test.rfind("HTTP/1.1 200", 0) == 0, test);
+  for (const auto& f : {all, critical, storm}) {
+    INFO(f.string());
+    REQUIRE(testing::wait_until([&] { return testing::slurp(f).find("\"rule\":\"Test rule\"") != std::string::npos; }));
+    const auto j = nlohmann::json::parse(testing::slurp(f));
+    CHECK(j["priority"] == "Debug");
+    CHECK(j["source"] == "internal");
+  }
+  // An ordinary Debug alert does not reach the critical output.
+  auto alert = nlohmann::json::parse(test::kFalcoExampleJson);
+  alert["priority"] = "Debug";
+  alert.erase("uuid");
+  httplib::Client cli("127.0.0.1", intake_port);
+  REQUIRE(cli.Post("/", alert.dump(), "application/json")->status == 200);
+  REQUIRE(testing::wait_until([&] { return testing::read_lines(all).size() == 2; }));
+  CHECK(testing::read_lines(critical).size() == 1);
+  CHECK(router.child.stop(SIGTERM, std::chrono::seconds(15)) == 0);
 }
