@@ -124,17 +124,6 @@ void normalize_open_filter(OpenFilter& f) {
   if (f.pass_all) f.terms.clear();
 }
 
-OpenFilter open_filter_union(const OpenFilter& a, const OpenFilter& b) {
-  OpenFilter u;
-  u.pass_all = a.pass_all || b.pass_all;
-  if (!u.pass_all) {
-    u.terms = a.terms;
-    u.terms.insert(u.terms.end(), b.terms.begin(), b.terms.end());
-  }
-  normalize_open_filter(u);
-  return u;
-}
-
 std::string describe(const OpenFilter& f) {
   if (f.pass_all) return "pass all";
   size_t writes = 0, paths = 0;

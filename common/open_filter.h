@@ -57,9 +57,6 @@ OpenFilterTerm merge_terms(OpenFilterTerm a, const OpenFilterTerm& b);
 /// Reference semantics of the kernel check.
 bool open_filter_accepts(const OpenFilter& f, std::string_view raw_path, bool write);
 
-/// Union of two filters, normalised (see normalize_open_filter).
-OpenFilter open_filter_union(const OpenFilter& a, const OpenFilter& b);
-
 /// Sorts and de-duplicates, drops paths a prefix of the same term covers, truncates long paths to prefixes,
 /// widens to at most kOpenFilterMaxTerms terms and kOpenFilterMaxPaths paths (widening only ever lets more
 /// through), and turns a filter that accepts everything into pass_all.

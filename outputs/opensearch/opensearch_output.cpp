@@ -62,13 +62,6 @@ std::string index_glob(const std::string& pattern) {
   return pattern.substr(0, pct) + "*";
 }
 
-std::string alert_document(const Alert& a, bool flatten_fields) {
-  // Flattened: one conflict-free keyword per Falco field ("container.image" and "container.image.repository"
-  // would otherwise need output_fields.container.image to be both a keyword and an object), values as strings
-  // so that one field never changes type between rules.
-  return alert_json_text(a, AlertJsonStyle{true, flatten_fields});
-}
-
 std::string index_template_json(const OpenSearchConfig& c) {
   const json keyword = {{"type", "keyword"}};
   json mappings = {
@@ -121,6 +114,9 @@ Result<Formatted> OpenSearchOutput::format(std::span<const Alert> batch) const {
     JsonWriter(lines).begin_object().key(create ? "create" : "index").begin_object().key("_id").string(a.uuid)
         .key("_index").string(index).end_object().end_object();
     lines += '\n';
+    // The document: Falco's keys plus uuid and @timestamp; output_fields flattened unless configured otherwise
+    // ("container.image" beside "container.image.repository" would need one field to be a keyword and an
+    // object; values as strings so that a field never changes type between rules: docs/router.md).
     append_alert_json(lines, a, AlertJsonStyle{true, config_.flatten_fields});
     lines += '\n';
     if (!p.items.empty() && p.body.size() + lines.size() > config_.max_bulk_bytes) flush_payload();

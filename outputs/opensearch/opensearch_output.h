@@ -59,8 +59,6 @@ std::string index_for(const std::string& pattern, uint64_t time_ns);
 std::string index_glob(const std::string& pattern);
 /// The composable index template document (PUT _index_template/<name>).
 std::string index_template_json(const OpenSearchConfig& c);
-/// The stored document of an alert (see docs/router.md, "Documents").
-std::string alert_document(const Alert& a, bool flatten_fields);
 
 class OpenSearchOutput final : public Output {
  public:

@@ -89,11 +89,6 @@ uint64_t DeliveryWorker::lag() const {
   return next > c ? next - c : 0;
 }
 
-bool DeliveryWorker::stopping_past_deadline() const {
-  std::lock_guard lk(mu_);
-  return stopping_ && Clock::now() >= deadline_;
-}
-
 bool DeliveryWorker::backoff_wait(std::chrono::milliseconds delay) {
   const auto until = Clock::now() + delay;
   std::unique_lock lk(mu_);

@@ -93,7 +93,6 @@ class DeliveryWorker {
   void dead_letter(const std::string& reason, uint64_t seq, const std::string& payload);
   /// Waits `delay` unless stopping past the drain deadline; false means give up now.
   bool backoff_wait(std::chrono::milliseconds delay);
-  bool stopping_past_deadline() const;
 
   outputs::Output& output_;
   DurableQueue& queue_;

@@ -61,11 +61,4 @@ uint64_t OutputMetrics::set_aside_count(const std::string& reason) const {
   return it == set_aside_.end() ? 0 : it->second->value();
 }
 
-uint64_t OutputMetrics::set_aside_total() const {
-  std::lock_guard lk(mu_);
-  uint64_t n = 0;
-  for (const auto& [r, c] : set_aside_) n += c->value();
-  return n;
-}
-
 }  // namespace peregrine::router

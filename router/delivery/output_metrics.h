@@ -38,8 +38,6 @@ class OutputMetrics {
   void set_aside(const std::string& reason, uint64_t n = 1);
   /// Alerts set aside for `reason` so far (0 if never).
   uint64_t set_aside_count(const std::string& reason) const;
-  /// All set-aside alerts, every reason.
-  uint64_t set_aside_total() const;
 
  private:
   metrics::Registry& registry_;
