@@ -8,6 +8,7 @@
 #include "outputs/loki/loki_output.h"
 #include "outputs/opensearch/opensearch_output.h"
 #include "outputs/stdout/stdout_output.h"
+#include "outputs/twilio/twilio_output.h"
 
 namespace peregrine::outputs {
 namespace {
@@ -132,6 +133,7 @@ void register_builtin_outputs(Registry& registry) {
   registry.add("opensearch", make_opensearch_output, bulk);
   registry.add("elasticsearch", make_opensearch_output, bulk);
   registry.add("loki", make_loki_output, bulk);
+  registry.add("twilio", make_twilio_output);
 }
 
 }  // namespace peregrine::outputs
