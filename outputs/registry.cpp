@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "outputs/file/file_output.h"
+#include "outputs/http_sms/http_sms_output.h"
 #include "outputs/loki/loki_output.h"
 #include "outputs/opensearch/opensearch_output.h"
 #include "outputs/stdout/stdout_output.h"
@@ -134,6 +135,7 @@ void register_builtin_outputs(Registry& registry) {
   registry.add("elasticsearch", make_opensearch_output, bulk);
   registry.add("loki", make_loki_output, bulk);
   registry.add("twilio", make_twilio_output);
+  registry.add("http_sms", make_http_sms_output);
 }
 
 }  // namespace peregrine::outputs
