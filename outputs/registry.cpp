@@ -9,6 +9,7 @@
 #include "outputs/loki/loki_output.h"
 #include "outputs/opensearch/opensearch_output.h"
 #include "outputs/stdout/stdout_output.h"
+#include "outputs/syslog/syslog_output.h"
 #include "outputs/twilio/twilio_output.h"
 
 namespace peregrine::outputs {
@@ -136,6 +137,7 @@ void register_builtin_outputs(Registry& registry) {
   registry.add("loki", make_loki_output, bulk);
   registry.add("twilio", make_twilio_output);
   registry.add("http_sms", make_http_sms_output);
+  registry.add("syslog", make_syslog_output);
 }
 
 }  // namespace peregrine::outputs
