@@ -8,8 +8,10 @@
 #include "outputs/http_sms/http_sms_output.h"
 #include "outputs/loki/loki_output.h"
 #include "outputs/opensearch/opensearch_output.h"
+#include "outputs/slack/slack_output.h"
 #include "outputs/stdout/stdout_output.h"
 #include "outputs/syslog/syslog_output.h"
+#include "outputs/teams/teams_output.h"
 #include "outputs/twilio/twilio_output.h"
 
 namespace peregrine::outputs {
@@ -138,6 +140,8 @@ void register_builtin_outputs(Registry& registry) {
   registry.add("twilio", make_twilio_output);
   registry.add("http_sms", make_http_sms_output);
   registry.add("syslog", make_syslog_output);
+  registry.add("slack", make_slack_output);
+  registry.add("teams", make_teams_output);
 }
 
 }  // namespace peregrine::outputs
