@@ -13,6 +13,7 @@
 #include "outputs/syslog/syslog_output.h"
 #include "outputs/teams/teams_output.h"
 #include "outputs/twilio/twilio_output.h"
+#include "outputs/webhook/webhook_output.h"
 
 namespace peregrine::outputs {
 namespace {
@@ -142,6 +143,7 @@ void register_builtin_outputs(Registry& registry) {
   registry.add("syslog", make_syslog_output);
   registry.add("slack", make_slack_output);
   registry.add("teams", make_teams_output);
+  registry.add("webhook", make_webhook_output);
 }
 
 }  // namespace peregrine::outputs
