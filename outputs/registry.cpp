@@ -4,6 +4,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "outputs/alertmanager/alertmanager_output.h"
 #include "outputs/file/file_output.h"
 #include "outputs/http_sms/http_sms_output.h"
 #include "outputs/loki/loki_output.h"
@@ -144,6 +145,7 @@ void register_builtin_outputs(Registry& registry) {
   registry.add("slack", make_slack_output);
   registry.add("teams", make_teams_output);
   registry.add("webhook", make_webhook_output);
+  registry.add("alertmanager", make_alertmanager_output, alertmanager_delivery_defaults());
 }
 
 }  // namespace peregrine::outputs
