@@ -14,7 +14,7 @@ RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       g++ make cmake ninja-build pkg-config clang bpftool libbpf-dev libelf-dev zlib1g-dev \
       libzmq3-dev cppzmq-dev libcurl4-openssl-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev \
-      libre2-dev libcli11-dev libcpp-httplib-dev libssl-dev \
+      libre2-dev libcli11-dev libcpp-httplib-dev libssl-dev libsimdjson-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Only what the three binaries are built from (.dockerignore keeps the context to these as well).
@@ -39,7 +39,7 @@ FROM debian:bookworm-slim AS runtime
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       libbpf1 libelf1 zlib1g libzmq5 libcurl4 libssl3 libyaml-cpp0.7 libspdlog1.10 libfmt9 libre2-9 \
-      libcpp-httplib0.11 ca-certificates curl \
+      libcpp-httplib0.11 libsimdjson14 ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 peregrine \
  && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/peregrine --no-create-home \

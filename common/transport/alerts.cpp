@@ -2,6 +2,8 @@
 
 #include <zmq_addon.hpp>
 
+#include <algorithm>
+
 #include "common/log.h"
 
 namespace peregrine::transport {
@@ -334,7 +336,8 @@ void AlertReceiver::run() {
       for (;;) {
         std::vector<std::vector<zmq::message_t>> messages;
         size_t frames_total = 0;
-        while (messages.size() < kCoalesceMessages && frames_total < kCoalesceFrames) {
+        const size_t max_messages = std::max<size_t>(1, opts_.group_commit_batches);
+        while (messages.size() < max_messages && frames_total < max_messages * kFramesPerBatch) {
           std::vector<zmq::message_t> frames;
           if (!zmq::recv_multipart(sock_, std::back_inserter(frames), zmq::recv_flags::dontwait)) break;
           frames_total += frames.size();

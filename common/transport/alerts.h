@@ -108,6 +108,9 @@ class AlertSender {
 
 struct AlertReceiverOptions {
   int recv_hwm = 1000;
+  /// Batches waiting on the socket that share one handler call (one durable append, group commit); each is
+  /// still acknowledged on its own. 1 hands every batch over alone.
+  size_t group_commit_batches = 64;
   /// Test hooks: delay every ack, or drop the next N acks (forces the sender to re-send).
   std::chrono::milliseconds ack_delay{0};
   size_t drop_acks = 0;
@@ -144,10 +147,9 @@ class AlertReceiver {
     std::vector<zmq::message_t> frames;
   };
   void run();
-  /// Batches read in one round (at most kCoalesceMessages messages / kCoalesceFrames frames) share one handler
-  /// call, i.e. one durable append; each message is then acknowledged on its own.
-  static constexpr size_t kCoalesceMessages = 64;
-  static constexpr size_t kCoalesceFrames = 64 * 260;
+  /// Batches read in one round (at most opts_.group_commit_batches messages / that many times kFramesPerBatch
+  /// frames) share one handler call, i.e. one durable append; each message is then acknowledged on its own.
+  static constexpr size_t kFramesPerBatch = 260;
   void handle(std::vector<std::vector<zmq::message_t>>& messages);
   void send_ack(std::vector<zmq::message_t>& frames);
 

@@ -96,7 +96,9 @@ TEST_CASE("alerts wire: batch and ack round trip - bad versions and shapes are r
 TEST_CASE("alerts: every submitted alert is delivered and acknowledged - flush returns once all are acked") {
   zmq::context_t ctx;
   Sink sink;
-  AlertReceiver receiver(ctx, "tcp://127.0.0.1:0", sink.handler());
+  AlertReceiverOptions one_at_a_time;
+  one_at_a_time.group_commit_batches = 1;  // the handler sees each batch as the sender cut it
+  AlertReceiver receiver(ctx, "tcp://127.0.0.1:0", sink.handler(), one_at_a_time);
   AlertSenderOptions opts;
   opts.batch_max_alerts = 50;
   AlertSender sender(ctx, receiver.endpoint(), opts);
@@ -290,7 +292,9 @@ TEST_CASE("alerts: batches respect batch_max_bytes, but an oversized alert still
     REQUIRE(sender.submit(AlertEnvelope{"u" + std::to_string(i), std::string(90, 'x')}));
   }
   REQUIRE(sender.submit(AlertEnvelope{"big", std::string(5000, 'y')}));
-  auto receiver = bind_receiver(ctx, ep, sink);
+  AlertReceiverOptions one_at_a_time;
+  one_at_a_time.group_commit_batches = 1;  // the handler sees each batch as the sender cut it
+  auto receiver = bind_receiver(ctx, ep, sink, one_at_a_time);
   CHECK(sender.flush(20s));
   CHECK(sink.counts().size() == 41);
   std::lock_guard lock(sink.mu);
@@ -301,4 +305,28 @@ TEST_CASE("alerts: batches respect batch_max_bytes, but an oversized alert still
     for (size_t k = 0; k < n; ++k, ++i) bytes += sink.all[i].uuid.size() + sink.all[i].json.size();
     CHECK((bytes <= 1000 || n == 1));
   }
+}
+
+TEST_CASE("alerts: batches waiting on the socket share one handler call (group commit), each acked on its own") {
+  zmq::context_t ctx;
+  Sink sink;
+  AlertSenderOptions opts;
+  opts.batch_max_alerts = 10;
+  std::unique_ptr<AlertSender> sender;
+  std::atomic<int> calls{0};
+  // The first call holds the receiver until the sender has put all 20 batches on the wire, so they are
+  // waiting on the socket when the next round reads.
+  auto inner = sink.handler();
+  AlertReceiver receiver(ctx, "tcp://127.0.0.1:0", [&](std::vector<AlertEnvelope>& batch) {
+    if (calls.fetch_add(1) == 0) wait_until([&] { return sender && sender->sent() == 200; }, 10s);
+    return inner(batch);
+  });
+  sender = std::make_unique<AlertSender>(ctx, receiver.endpoint(), opts);
+  for (int i = 0; i < 200; ++i) REQUIRE(sender->submit(alert(i)));
+  CHECK(sender->flush(20s));
+  CHECK(sender->acked() == 200);
+  CHECK(receiver.batches() == 20);
+  CHECK(receiver.acks_sent() == 20);
+  CHECK(calls.load() < 20);
+  CHECK(sink.counts().size() == 200);
 }

@@ -71,7 +71,7 @@ TEST_CASE("throttle: the first max alerts of a key pass, the rest are counted, o
   CHECK(th.admit(at("a5", t0 + 61 * kSec), t0 + 61 * kSec));  // a new window
 }
 
-TEST_CASE("throttle: state survives save and load, summaries included; a window that ended keeps its summary") {
+TEST_CASE("throttle: state survives save and load, summaries included, and a window that ended keeps its summary") {
   Throttle th(throttle_config(1, 10s), "sms");
   CHECK(th.admit(at("x1", t0), t0));
   CHECK_FALSE(th.admit(at("x2", t0 + 1), t0 + 1));
