@@ -20,6 +20,7 @@
 #include "tests/outputs/sample_alerts.h"
 #include "tests/router/fake_output.h"
 #include "tests/support/files.h"
+#include "tests/support/http_server.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -214,5 +215,42 @@ TEST_CASE("peregrine-router: POST /test reaches every output whatever its route,
   REQUIRE(cli.Post("/", alert.dump(), "application/json")->status == 200);
   REQUIRE(testing::wait_until([&] { return testing::read_lines(all).size() == 2; }));
   CHECK(testing::read_lines(critical).size() == 1);
+  CHECK(router.child.stop(SIGTERM, std::chrono::seconds(15)) == 0);
+}
+
+TEST_CASE("peregrine-router --sidekick-config: a Falcosidekick config delivers to its webhook, unknown keys said") {
+  REQUIRE_MESSAGE(std::filesystem::exists(kBinary), kBinary << " is not built");
+  testing::TestHttpServer hook;
+  hook.handle("POST", "/falco", [](const testing::SeenRequest&, httplib::Response& res) { res.status = 200; });
+  hook.start();
+  TempDir t;
+  const auto config = t.path() / "peregrine.yaml", sidekick = t.path() / "sidekick.yaml";
+  testing::write_file(config, loopback_router(t) + "  outputs: []\n");
+  testing::write_file(sidekick, "debug: true\n"
+                                "customfields:\n  cluster: prod-eu\n"
+                                "webhook:\n  address: " + hook.url("/falco") + "\n  minimumpriority: warning\n"
+                                "  customheaders:\n    X-Team: sec\n"
+                                "datadog:\n  apikey: dd-key\n");
+  Router router(config.string(), t.path() / "router", {"--sidekick-config", sidekick.string()});
+  const auto [intake_port, admin_port] = router.ports();
+  (void)admin_port;
+  auto alert = nlohmann::json::parse(test::kFalcoExampleJson);
+  alert.erase("uuid");
+  httplib::Client cli("127.0.0.1", intake_port);
+  alert["priority"] = "Notice";  // below the webhook's minimumpriority: routed away, as Sidekick does
+  REQUIRE(cli.Post("/", alert.dump(), "application/json")->status == 200);
+  alert["priority"] = "Critical";
+  REQUIRE(cli.Post("/", alert.dump(), "application/json")->status == 200);
+  REQUIRE_MESSAGE(hook.wait_requests(1, std::chrono::seconds(20)), router.log());
+  const auto seen = hook.requests();
+  REQUIRE(seen.size() == 1);
+  const auto got = nlohmann::json::parse(seen[0].body);
+  CHECK(got["priority"] == "Critical");
+  CHECK(got["output_fields"]["cluster"] == "prod-eu");
+  CHECK(seen[0].header("X-Team") == "sec");
+  const std::string log = router.log();
+  CHECK(log.find("peregrine-router: sidekick config: debug: not honoured") != std::string::npos);
+  CHECK(log.find("peregrine-router: sidekick config: datadog: not honoured") != std::string::npos);
+  CHECK(log.find("webhook.address") == std::string::npos);  // translated keys are not reported
   CHECK(router.child.stop(SIGTERM, std::chrono::seconds(15)) == 0);
 }

@@ -7,6 +7,7 @@
 #include "outputs/registry.h"
 #include "router/sidekick/sidekick_config.h"
 #include "tests/support/files.h"
+#include "tests/support/http_server.h"
 #include "tests/support/temp_dir.h"
 
 using namespace peregrine;
@@ -175,4 +176,40 @@ TEST_CASE("sidekick: a name clash with a configured output is an error with the 
   config::OutputConfigNode clash{"file", "sidekick-webhook", YAML::Node(), "peregrine.yaml", 3, 5};
   router.outputs.push_back(clash);
   CHECK_THROWS_AS(apply_sidekick(router, std::move(t)), config::ConfigError);
+}
+
+TEST_CASE("sidekick: every translated output loads through the output registry (the keys are Peregrine's own)") {
+  testing::TempDir dir;
+  // Sidekick's mutualtls reads client.crt, client.key and ca.crt from mutualtlsfilespath; the client loads them.
+  const auto pki = testing::make_test_pki(dir / "certs");
+  for (const auto& [from, to] : {std::pair{pki.client_cert, "client.crt"}, {pki.client_key, "client.key"},
+                                 {pki.ca_cert, "ca.crt"}}) {
+    if (from.filename() != to) std::filesystem::copy_file(from, dir / "certs" / to);
+  }
+  testing::write_file(dir / "config.yaml", "mutualtlsfilespath: " + (dir / "certs").string() + "\n" + kSidekick + R"(teams:
+  webhookurl: https://example.webhook.office.com/webhookb2/x
+  minimumpriority: error
+mattermost:
+  webhookurl: http://mattermost.internal/hooks/abc
+  outputformat: text
+rocketchat:
+  webhookurl: http://rocket.internal/hooks/abc
+  mutualtls: true
+)");
+  Env env;
+  env.vars["ALERTMANAGER_EXTRALABELS"] = "proc.name:x,container.id:y";
+  char* no_environ[] = {nullptr};
+  auto t = translate_sidekick((dir / "config.yaml").string(), env.get(), no_environ);
+  std::vector<std::string> types;
+  for (const auto& o : t.outputs) types.push_back(o.name);
+  CHECK(types == std::vector<std::string>{"sidekick-slack", "sidekick-rocketchat", "sidekick-mattermost", "sidekick-teams",
+                                          "sidekick-elasticsearch", "sidekick-loki", "sidekick-webhook",
+                                          "sidekick-alertmanager", "sidekick-syslog"});
+  config::RouterConfig router;
+  apply_sidekick(router, std::move(t));
+  outputs::Registry reg;
+  outputs::register_builtin_outputs(reg);
+  auto built = reg.create_all(router.outputs);
+  REQUIRE_MESSAGE(built.ok(), (built.ok() ? "" : built.error().message));
+  CHECK(built->size() == 9);
 }
