@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "common/flags.h"
+#include "engine/fields/falco_params.h"
 #include "engine/fields/simple.h"
 
 namespace peregrine::engine {
@@ -67,17 +68,11 @@ void ex_failed(const Event& e, const FieldArg&, ExtractSlot& s) {
 }
 void ex_zero(const Event&, const FieldArg&, ExtractSlot& s) { fields::set_num(s, 0); }
 
+// evt.args / evt.arg: Falco's renderings of the parameters (engine/fields/falco_params.h).
 void ex_args(const Event& e, const FieldArg&, ExtractSlot& s) {
-  const EventSpec& spec = event_spec(e.type);
-  s.buf.clear();
-  std::string& tmp = s.next_str();
-  for (size_t i = 0; i < spec.nparams && i < e.params.size(); ++i) {
-    if (!s.buf.empty()) s.buf += ' ';
-    s.buf += spec.params[i].name;
-    s.buf += '=';
-    fields::render_param(spec.params[i].kind, e.params[i], tmp);
-    s.buf += tmp;
-  }
+  std::string& raw = s.next_str();
+  std::string& resolved = s.next_str();
+  fields::falco_args_text(e, s.buf, raw, resolved);
   fields::set_buf(s);
 }
 
@@ -118,8 +113,8 @@ void ex_arg(const Event& e, const FieldArg& a, ExtractSlot& s) {
     return;
   }
   int idx = arg_index(e, a);
-  if (idx < 0 || !e.params[idx].present) return;
-  fields::render_param(event_spec(e.type).params[idx].kind, e.params[idx], s.buf);
+  if (idx < 0) return;
+  if (!fields::falco_arg_text(e, static_cast<size_t>(idx), s.buf, s.next_str())) return;
   fields::set_buf(s);
 }
 

@@ -1,8 +1,6 @@
-// Text renderings of typed syscall parameters (evt.arg.NAME), errno results and capability sets, following
-// Falco's spelling. Symbolic parameter kinds use the shared table in common/flags.h.
+// Text renderings of errno results, capability sets and IP addresses, following Falco's spelling. Syscall
+// parameters (evt.arg, evt.args) are rendered by falco_params.cpp.
 #include <cstdio>
-
-#include "common/flags.h"
 
 #include "engine/fields/simple.h"
 
@@ -105,50 +103,6 @@ void render_ip(const IpAddr& ip, std::string& out) {
     if (i && !(best >= 0 && i == best + best_len)) out += ':';
     std::snprintf(buf, sizeof buf, "%x", (ip.bytes[2 * i] << 8) | ip.bytes[2 * i + 1]);
     out += buf;
-  }
-}
-
-void render_param(ParamKind kind, const Param& p, std::string& out) {
-  out.clear();
-  if (!p.present) return;
-  const int64_t sv = static_cast<int64_t>(p.num);
-  switch (kind) {
-    case ParamKind::kInt:
-    case ParamKind::kFd:
-    case ParamKind::kPid:
-      out = std::to_string(sv);
-      return;
-    case ParamKind::kErrno:
-      if (sv < 0) {
-        std::string_view n = errno_name(sv);
-        out = n.empty() ? std::to_string(sv) : std::string(n);
-      } else {
-        out = std::to_string(sv);
-      }
-      return;
-    case ParamKind::kUint:
-    case ParamKind::kUid:
-    case ParamKind::kGid:
-      out = std::to_string(p.num);
-      return;
-    case ParamKind::kPath:
-    case ParamKind::kStr:
-    case ParamKind::kBytes:
-    case ParamKind::kSockAddr:
-      out = p.str;
-      return;
-    default: {
-      // Symbolic kinds: the shared table in common/flags.h, so engine output and JSON fixtures agree. Rendered
-      // into `out`, whose capacity the caller reuses from event to event.
-      if (kind == ParamKind::kMode) {
-        out = flags::mode_to_text(p.num);  // at most "0177777": within the small-string buffer
-      } else if (auto table = flags::table_for(kind)) {
-        flags::to_text(*table, p.num, out);
-      } else {
-        out = std::to_string(p.num);
-      }
-      return;
-    }
   }
 }
 

@@ -79,7 +79,6 @@ void join_into(std::string& out, const std::vector<std::string>& parts, char sep
 std::string_view errno_name(int64_t err);              // "ENOENT"; "" when unknown
 void render_errno_result(int64_t res, std::string& out);  // "SUCCESS" / "ENOENT" / "-12345"
 void render_caps(uint64_t caps, std::string& out);     // "CAP_CHOWN CAP_KILL"
-void render_param(ParamKind kind, const Param& p, std::string& out);
 std::string_view l4proto_name(uint8_t proto);
 void render_ip(const IpAddr& ip, std::string& out);
 

@@ -3,7 +3,6 @@
 
 #include <set>
 
-#include "common/flags.h"
 #include "engine/fields/simple.h"
 #include "engine/filter/format.h"
 #include "tests/engine/filter/event_fixture.h"
@@ -90,11 +89,11 @@ TEST_CASE("evt fields") {
       {"evt.rawres", "3"},
       {"evt.failed", "false"},
       {"evt.arg.name", "/etc/shadow"},
-      {"evt.arg.flags", "O_RDWR|O_CREAT|O_TRUNC"},
+      {"evt.arg.flags", "O_TRUNC|O_CREAT|O_RDWR"},
       {"evt.arg.mode", "0755"},
-      {"evt.arg.fd", "3"},
+      {"evt.arg.fd", "<f>/etc/shadow"},
       {"evt.arg[2]", "/etc/shadow"},
-      {"evt.arg[0]", "3"},
+      {"evt.arg[0]", "<f>/etc/shadow"},
       {"evt.rawarg.flags", "578"},
       {"evt.rawarg.name", "/etc/shadow"},
       {"evt.is_open_read", "true"},
@@ -106,7 +105,8 @@ TEST_CASE("evt fields") {
       {"evt.wait_latency", "0"},
   });
   CHECK(render("evt.args", e) ==
-        "fd=3 dirfd=-100 name=/etc/shadow flags=O_RDWR|O_CREAT|O_TRUNC mode=0755 dev= ino=");
+        "fd=3(<f>/etc/shadow) dirfd=-100(AT_FDCWD) name=/etc/shadow(/etc/shadow) flags=263(O_TRUNC|O_CREAT|O_RDWR) "
+        "mode=0755 dev=NULL ino=NULL ");
   e.res = -2;
   e.payload = "data";
   check_rows(e, {{"evt.res", "ENOENT"}, {"evt.rawres", "-2"}, {"evt.failed", "true"}, {"evt.buffer", "data"},
@@ -139,12 +139,12 @@ TEST_CASE("evt.arg.flags on execve/execveat is Falco's EXE_* flags, derived from
   set_param(x, "flags", 0x1000);  // AT_EMPTY_PATH
   x.proc.exe_writable = false;
   check_rows(x, {{"evt.arg.flags", "EXE_UPPER_LAYER|EXE_FROM_MEMFD"}, {"evt.rawarg.flags", "6"},
-                 {"evt.arg[3]", "4096"}});
+                 {"evt.arg[3]", "AT_EMPTY_PATH"}});
   // Other events keep their own `flags` parameter, or have none.
   Event o = make_open_event();
   o.proc.exe_writable = true;
   set_param(o, "flags", 01 | 0100);
-  check_rows(o, {{"evt.arg.flags", "O_WRONLY|O_CREAT"}, {"evt.rawarg.flags", "65"}});
+  check_rows(o, {{"evt.arg.flags", "O_CREAT|O_WRONLY"}, {"evt.rawarg.flags", "65"}});
   o.type = EventType::kConnect;
   o.params.assign(event_spec(o.type).nparams, Param{});
   check_rows(o, {{"evt.arg.flags", "<NA>"}, {"evt.rawarg.flags", "<NA>"}});
@@ -157,7 +157,7 @@ TEST_CASE("evt.arg renders typed parameters symbolically") {
   set_param(e, "domain", 10);
   set_param(e, "type", 1 | 04000);
   CHECK(render("evt.arg.domain", e) == "AF_INET6");
-  CHECK(render("evt.arg.type", e) == "SOCK_STREAM|SOCK_NONBLOCK");
+  CHECK(render("evt.arg.type", e) == "2049");  // PT_UINT32 in Falco: no names
   e.type = EventType::kPtrace;
   e.params.assign(event_spec(e.type).nparams, Param{});
   set_param(e, "request", 16);
@@ -169,37 +169,17 @@ TEST_CASE("evt.arg renders typed parameters symbolically") {
   e.type = EventType::kClone;
   e.params.assign(event_spec(e.type).nparams, Param{});
   set_param(e, "flags", 0x100 | 0x10000);
-  CHECK(render("evt.arg.flags", e) == "CLONE_VM|CLONE_THREAD");
+  CHECK(render("evt.arg.flags", e) == "CLONE_THREAD|CLONE_VM");  // Falco's table order
   e.type = EventType::kSetuid;
   e.params.assign(event_spec(e.type).nparams, Param{});
   set_param(e, "uid", 1000);
   set_param(e, "res", static_cast<uint64_t>(-1));
-  CHECK(render("evt.arg.uid", e) == "1000");
+  CHECK(render("evt.arg.uid", e) == "<NA>");  // a uid without a known user name
   CHECK(render("evt.arg.res", e) == "EPERM");
   e.type = EventType::kUnshare;
   e.params.assign(event_spec(e.type).nparams, Param{});
   set_param(e, "flags", 0x10000000 | 0x20000);
   CHECK(render("evt.arg.flags", e) == "CLONE_NEWNS|CLONE_NEWUSER");
-}
-
-TEST_CASE("evt.arg symbolic renderings agree with common/flags.h") {
-  const ParamKind kinds[] = {ParamKind::kOpenFlags, ParamKind::kSockDomain, ParamKind::kSockType,
-                             ParamKind::kPtraceReq, ParamKind::kCloneFlags,  ParamKind::kBpfCmd,
-                             ParamKind::kNsType,    ParamKind::kMode};
-  uint64_t seed = 42;
-  for (ParamKind k : kinds) {
-    for (int i = 0; i < 600; ++i) {
-      seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-      uint64_t v = i < 64 ? static_cast<uint64_t>(i) : i < 128 ? (uint64_t{1} << (i - 64)) : (seed >> (i % 33));
-      Param p;
-      p.present = true;
-      p.num = v;
-      std::string mine;
-      fields::render_param(k, p, mine);
-      std::string common = k == ParamKind::kMode ? flags::mode_to_text(v) : flags::to_text(*flags::table_for(k), v);
-      CHECK_MESSAGE(mine == common, static_cast<int>(k) << " " << v);
-    }
-  }
 }
 
 TEST_CASE("proc fields") {

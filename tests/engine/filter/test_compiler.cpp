@@ -424,7 +424,7 @@ TEST_CASE("evt.arg and evt.rawarg resolve per event type") {
   Event e = make_open_event();
   set_param(e, "flags", 01 | 0100);
   CHECK(eval_on("evt.arg.flags contains O_CREAT", e));
-  CHECK(eval_on("evt.arg.flags startswith O_WRONLY", e));
+  CHECK(eval_on("evt.arg.flags = O_CREAT|O_WRONLY", e));  // Falco's table order
   CHECK(eval_on("evt.rawarg.flags = 65", e));
   CHECK(eval_on("evt.arg[2] = /etc/shadow", e));
   Event x = make_open_event();
