@@ -52,11 +52,13 @@ constexpr Named kPtraceReqs[] = {
     {"PTRACE_SINGLESTEP", 9},      {"PTRACE_GETREGS", 12},       {"PTRACE_SETREGS", 13},
     {"PTRACE_GETFPREGS", 14},      {"PTRACE_SETFPREGS", 15},     {"PTRACE_ATTACH", 16},
     {"PTRACE_DETACH", 17},         {"PTRACE_GETFPXREGS", 18},    {"PTRACE_SETFPXREGS", 19},
-    {"PTRACE_SYSCALL", 24},        {"PTRACE_ARCH_PRCTL", 30},    {"PTRACE_SYSEMU", 31},
+    {"PTRACE_OLDSETOPTIONS", 21},  {"PTRACE_SYSCALL", 24},        {"PTRACE_GET_THREAD_AREA", 25},
+    {"PTRACE_SET_THREAD_AREA", 26}, {"PTRACE_ARCH_PRCTL", 30},    {"PTRACE_SYSEMU", 31},
     {"PTRACE_SYSEMU_SINGLESTEP", 32}, {"PTRACE_SINGLEBLOCK", 33}, {"PTRACE_SETOPTIONS", 0x4200},
     {"PTRACE_GETEVENTMSG", 0x4201}, {"PTRACE_GETSIGINFO", 0x4202}, {"PTRACE_SETSIGINFO", 0x4203},
     {"PTRACE_GETREGSET", 0x4204},  {"PTRACE_SETREGSET", 0x4205}, {"PTRACE_SEIZE", 0x4206},
     {"PTRACE_INTERRUPT", 0x4207},  {"PTRACE_LISTEN", 0x4208},    {"PTRACE_PEEKSIGINFO", 0x4209},
+    {"PTRACE_GETSIGMASK", 0x420a}, {"PTRACE_SETSIGMASK", 0x420b},
 };
 
 constexpr Named kCloneBits[] = {
@@ -243,6 +245,11 @@ void to_text(Table table, uint64_t value, std::string& out) {
       return;
     }
   }
+}
+
+std::string_view name_of(Table table, uint64_t value) {
+  const Named* n = find_value(view(table).values, value);
+  return n ? n->name : std::string_view{};
 }
 
 std::string to_text(Table table, uint64_t value) {

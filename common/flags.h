@@ -41,6 +41,10 @@ std::string to_text(Table table, uint64_t value);
 /// The same, written into `out` (replacing its content): reuses out's capacity, for per-event rendering.
 void to_text(Table table, uint64_t value, std::string& out);
 
+/// The name of `value` in an enum table (kSockDomain, kPtraceReq, kBpfCmd); empty when it has none. The engine's
+/// Falco renderings (engine/fields/falco_tables.cpp) take their enum names from here.
+std::string_view name_of(Table table, uint64_t value);
+
 /// Inverse of to_text; also accepts plain numbers. Errors name the unknown item.
 Result<uint64_t> from_text(Table table, std::string_view text);
 

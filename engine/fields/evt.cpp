@@ -252,7 +252,7 @@ constexpr FieldDef kDefs[] = {
     {"evt.res", FieldType::kString, 0, "return value as text: SUCCESS, or the errno name such as ENOENT", ex_res},
     {"evt.rawres", FieldType::kInt64, 0, "return value as a number", ex_rawres},
     {"evt.failed", FieldType::kBool, 0, "true if the syscall returned an error", ex_failed},
-    {"evt.args", FieldType::kString, 0, "all event arguments as 'name=value name=value'", ex_args},
+    {"evt.args", FieldType::kString, 0, "all event arguments as Falco prints them: 'name=raw(resolved) ' per argument", ex_args},
     {"evt.arg", FieldType::kString, kIdx | kFieldArgKey | kFieldDotSuffix | kFieldNoRhs,
      "one argument rendered as text: evt.arg.NAME by name or evt.arg[N] by position", ex_arg, resolve_arg},
     {"evt.rawarg", FieldType::kInt64, kIdx | kFieldArgKey | kFieldDotSuffix | kFieldNoRhs,

@@ -234,7 +234,7 @@ void resolve(const Event& e, size_t idx, const Spec& s, uint64_t v, std::string&
       if (at_cwd || (!path.empty() && path.front() == '/')) resolve_path(e.proc.cwd, path, out);
       return;
     }
-    case Res::kTable: falco::names(falco::table(s.table), v, out); return;
+    case Res::kTable: falco::names(falco::table(s.table), e.params[idx].num, out); return;
     case Res::kUid: resolve_id(v, e.proc.uid, e.proc.user_name, out); return;
     case Res::kGid: resolve_id(v, e.proc.gid, e.proc.group_name, out); return;
     case Res::kPid: resolve_pid(e, idx, static_cast<int64_t>(v), out); return;

@@ -6,6 +6,8 @@
 #include <array>
 #include <utility>
 
+#include "common/flags.h"
+
 namespace peregrine::engine::fields::falco {
 namespace {
 
@@ -35,6 +37,9 @@ uint64_t open_to_ppm(uint64_t v) {
     if (v & linux_bit) r |= ppm;
   }
   if (v & 010000) r |= bit(7);  // O_SYNC includes O_DSYNC: a DSYNC open also tests true for O_SYNC there
+  // Likewise O_TMPFILE includes O_DIRECTORY: Falco's driver tests `flags & O_TMPFILE`, so every directory open
+  // carries PPM_O_TMPFILE too.
+  if (v & 0200000) r |= bit(13);
   return r;
 }
 
@@ -72,33 +77,6 @@ uint64_t clone_to_ppm(uint64_t v) { return map_bits(kCloneBits, v); }
 // dup3 and userfaultfd take only O_CLOEXEC / O_NONBLOCK; there is no access mode to add.
 uint64_t cloexec_to_ppm(uint64_t v) { return ((v & 02000000) ? bit(12) : 0) | ((v & 04000) ? bit(6) : 0); }
 
-constexpr NV kSocketFamilies[] = {
-    {"AF_NFC", 39},      {"AF_ALG", 38},       {"AF_CAIF", 37},     {"AF_IEEE802154", 36}, {"AF_PHONET", 35},
-    {"AF_ISDN", 34},     {"AF_RXRPC", 33},     {"AF_IUCV", 32},     {"AF_BLUETOOTH", 31},  {"AF_TIPC", 30},
-    {"AF_CAN", 29},      {"AF_LLC", 26},       {"AF_WANPIPE", 25},  {"AF_PPPOX", 24},      {"AF_IRDA", 23},
-    {"AF_SNA", 22},      {"AF_RDS", 21},       {"AF_ATMSVC", 20},   {"AF_ECONET", 19},     {"AF_ASH", 18},
-    {"AF_PACKET", 17},   {"AF_ROUTE", 16},     {"AF_NETLINK", 16},  {"AF_KEY", 15},        {"AF_SECURITY", 14},
-    {"AF_NETBEUI", 13},  {"AF_DECnet", 12},    {"AF_ROSE", 11},     {"AF_INET6", 10},      {"AF_X25", 9},
-    {"AF_ATMPVC", 8},    {"AF_BRIDGE", 7},     {"AF_NETROM", 6},    {"AF_APPLETALK", 5},   {"AF_IPX", 4},
-    {"AF_AX25", 3},      {"AF_INET", 2},       {"AF_LOCAL", 1},     {"AF_UNIX", 1},        {"AF_UNSPEC", 0},
-};
-
-constexpr NV kPtraceRequests[] = {
-    {"PTRACE_SINGLEBLOCK", 38},  {"PTRACE_SYSEMU_SINGLESTEP", 37}, {"PTRACE_SYSEMU", 36},
-    {"PTRACE_ARCH_PRCTL", 35},   {"PTRACE_SET_THREAD_AREA", 34},   {"PTRACE_GET_THREAD_AREA", 33},
-    {"PTRACE_OLDSETOPTIONS", 32}, {"PTRACE_SETFPXREGS", 31},       {"PTRACE_GETFPXREGS", 30},
-    {"PTRACE_SETFPREGS", 29},    {"PTRACE_GETFPREGS", 28},         {"PTRACE_SETREGS", 27},
-    {"PTRACE_GETREGS", 26},      {"PTRACE_SETSIGMASK", 25},        {"PTRACE_GETSIGMASK", 24},
-    {"PTRACE_PEEKSIGINFO", 23},  {"PTRACE_LISTEN", 22},            {"PTRACE_INTERRUPT", 21},
-    {"PTRACE_SEIZE", 20},        {"PTRACE_SETREGSET", 19},         {"PTRACE_GETREGSET", 18},
-    {"PTRACE_SETSIGINFO", 17},   {"PTRACE_GETSIGINFO", 16},        {"PTRACE_GETEVENTMSG", 15},
-    {"PTRACE_SETOPTIONS", 14},   {"PTRACE_SYSCALL", 13},           {"PTRACE_DETACH", 12},
-    {"PTRACE_ATTACH", 11},       {"PTRACE_SINGLESTEP", 10},        {"PTRACE_KILL", 9},
-    {"PTRACE_CONT", 8},          {"PTRACE_POKEUSR", 7},            {"PTRACE_POKEDATA", 6},
-    {"PTRACE_POKETEXT", 5},      {"PTRACE_PEEKUSR", 4},            {"PTRACE_PEEKDATA", 3},
-    {"PTRACE_PEEKTEXT", 2},      {"PTRACE_TRACEME", 1},            {"PTRACE_UNKNOWN", 0},
-};
-
 // Linux request -> PPM_PTRACE_*; anything else is PPM_PTRACE_UNKNOWN.
 constexpr std::pair<uint64_t, uint64_t> kPtraceMap[] = {
     {0, 1},       {1, 2},       {2, 3},       {3, 4},       {4, 5},       {5, 6},       {6, 7},
@@ -115,6 +93,20 @@ uint64_t ptrace_to_ppm(uint64_t v) {
   }
   return 0;
 }
+
+// Enum names come from the one table in common/flags.cpp (Linux values). Falco's own differences: AF_LOCAL and
+// AF_ROUTE are listed before their aliases AF_UNIX and AF_NETLINK, families past AF_NFC (39) and AF_IB/AF_MPLS
+// have no name there, and a request without a PPM number is PTRACE_UNKNOWN.
+std::string_view socket_family(uint64_t v) {
+  if (v == 1) return "AF_LOCAL";
+  if (v == 16) return "AF_ROUTE";
+  if (v > 39 || v == 27 || v == 28) return {};
+  return flags::name_of(flags::Table::kSockDomain, v);
+}
+std::string_view ptrace_request(uint64_t v) {
+  return ptrace_to_ppm(v) == 0 ? "PTRACE_UNKNOWN" : flags::name_of(flags::Table::kPtraceReq, v);
+}
+std::string_view bpf_command(uint64_t v) { return flags::name_of(flags::Table::kBpfCmd, v); }
 
 constexpr NV kChmodMode[] = {
     {"S_IXOTH", 01},  {"S_IWOTH", 02},  {"S_IROTH", 04},   {"S_IXGRP", 010},   {"S_IWGRP", 020},   {"S_IRGRP", 040},
@@ -145,21 +137,6 @@ constexpr NV kMemfd[] = {{"MFD_CLOEXEC", 1}, {"MFD_ALLOW_SEALING", 2}, {"MFD_HUG
 constexpr NV kFinitModule[] = {{"MODULE_INIT_IGNORE_MODVERSIONS", 1},
                                {"MODULE_INIT_IGNORE_VERMAGIC", 2},
                                {"MODULE_INIT_COMPRESSED_FILE", 4}};
-
-constexpr NV kBpfCommands[] = {
-    {"BPF_MAP_CREATE", 0},          {"BPF_MAP_LOOKUP_ELEM", 1},      {"BPF_MAP_UPDATE_ELEM", 2},
-    {"BPF_MAP_DELETE_ELEM", 3},     {"BPF_MAP_GET_NEXT_KEY", 4},     {"BPF_PROG_LOAD", 5},
-    {"BPF_OBJ_PIN", 6},             {"BPF_OBJ_GET", 7},              {"BPF_PROG_ATTACH", 8},
-    {"BPF_PROG_DETACH", 9},         {"BPF_PROG_TEST_RUN", 10},       {"BPF_PROG_GET_NEXT_ID", 11},
-    {"BPF_MAP_GET_NEXT_ID", 12},    {"BPF_PROG_GET_FD_BY_ID", 13},   {"BPF_MAP_GET_FD_BY_ID", 14},
-    {"BPF_OBJ_GET_INFO_BY_FD", 15}, {"BPF_PROG_QUERY", 16},          {"BPF_RAW_TRACEPOINT_OPEN", 17},
-    {"BPF_BTF_LOAD", 18},           {"BPF_BTF_GET_FD_BY_ID", 19},    {"BPF_TASK_FD_QUERY", 20},
-    {"BPF_MAP_LOOKUP_AND_DELETE_ELEM", 21}, {"BPF_MAP_FREEZE", 22},  {"BPF_BTF_GET_NEXT_ID", 23},
-    {"BPF_MAP_LOOKUP_BATCH", 24},   {"BPF_MAP_LOOKUP_AND_DELETE_BATCH", 25}, {"BPF_MAP_UPDATE_BATCH", 26},
-    {"BPF_MAP_DELETE_BATCH", 27},   {"BPF_LINK_CREATE", 28},         {"BPF_LINK_UPDATE", 29},
-    {"BPF_LINK_GET_FD_BY_ID", 30},  {"BPF_LINK_GET_NEXT_ID", 31},    {"BPF_ENABLE_STATS", 32},
-    {"BPF_ITER_CREATE", 33},        {"BPF_LINK_DETACH", 34},         {"BPF_PROG_BIND_MAP", 35},
-};
 
 // PPM_PR_* carry the kernel's PR_* numbers.
 constexpr NV kPrctl[] = {
@@ -216,8 +193,8 @@ const NameTable& table(Table t) {
       {kFileFlags, false, open_to_ppm},
       {kFileFlags, false, cloexec_to_ppm},
       {kCloneFlags, false, clone_to_ppm},
-      {kSocketFamilies, true, identity},
-      {kPtraceRequests, true, ptrace_to_ppm},
+      {{}, true, identity, socket_family},
+      {{}, true, ptrace_to_ppm, ptrace_request},
       {kChmodMode, false, mode_to_ppm},
       {kUnlinkat, false, unlinkat_to_ppm},
       {kLinkat, false, linkat_to_ppm},
@@ -226,7 +203,7 @@ const NameTable& table(Table t) {
       {kExecveat, false, execveat_to_ppm},
       {kMemfd, false, low3_to_ppm},
       {kFinitModule, false, low3_to_ppm},
-      {kBpfCommands, true, identity},
+      {{}, true, identity, bpf_command},
       {kPrctl, true, identity},
       {kSockoptLevels, true, level_to_ppm},
       {kSockoptOptions, true, option_to_ppm},
@@ -238,8 +215,13 @@ const NameTable& table(Table t) {
 // equals the whole value ends the walk and is printed; otherwise every entry whose bits are all still set is
 // printed and its bits cleared. Zero-valued entries match only a zero value. PT_ENUMFLAGS*: the first entry
 // equal to the value.
-void names(const NameTable& t, uint64_t v, std::string& out) {
+void names(const NameTable& t, uint64_t linux_value, std::string& out) {
   out.clear();
+  if (t.enum_name != nullptr) {
+    out = t.enum_name(linux_value);
+    return;
+  }
+  const uint64_t v = t.to_ppm(linux_value);
   auto add = [&out](std::string_view n) {
     if (!out.empty()) out += '|';
     out += n;

@@ -1,5 +1,6 @@
-// Falco's name tables for flag and enum parameters (libs driver/flags_table.c), in Falco's order and with
-// Falco's PPM_* values, plus the conversions from the Linux x86_64 values the sensor sends to those PPM values.
+// Falco's name tables for flag parameters (libs driver/flags_table.c), in Falco's order and with Falco's PPM_*
+// values, plus the conversions from the Linux x86_64 values the sensor sends to those PPM values. Enum names that
+// common/flags.h already has (socket families, ptrace requests, bpf commands) are taken from there.
 //
 // Why Falco's own values and order: libsinsp prints a flags parameter as "<ppm value>(<names>)" in evt.args
 // and the names alone in evt.arg.NAME, walking its table in order (so O_WRONLY|O_CREAT|O_TRUNC prints as
@@ -25,6 +26,8 @@ struct NameTable {
   bool exact = false;
   /// Linux value as the sensor sends it -> Falco's PPM value (identity where Falco keeps the kernel's values).
   uint64_t (*to_ppm)(uint64_t) = nullptr;
+  /// For enums named by common/flags.h: the name of a Linux value (then `entries` is empty).
+  std::string_view (*enum_name)(uint64_t) = nullptr;
 };
 
 enum class Table : uint8_t {
@@ -50,9 +53,9 @@ enum class Table : uint8_t {
 
 const NameTable& table(Table t);
 
-/// Falco's resolved text for `value` (already a PPM value) with libsinsp's walk over `t`: names joined by '|'.
-/// Empty when nothing matches (then only the number is shown).
-void names(const NameTable& t, uint64_t ppm_value, std::string& out);
+/// Falco's resolved text for `linux_value` (converted with to_ppm) with libsinsp's walk over `t`: names joined by
+/// '|'. Empty when nothing matches (then only the number is shown).
+void names(const NameTable& t, uint64_t linux_value, std::string& out);
 
 /// Signal name for PT_SIGTYPE ("SIGKILL"), empty when unknown.
 std::string_view signal_name(uint64_t sig);

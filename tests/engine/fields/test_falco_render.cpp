@@ -48,14 +48,7 @@ Event event_for(const Row& r) {
   return e;
 }
 
-std::string render(const std::string& field, const Event& e) {
-  auto fmt = compile_output("%" + field, builtin_fields());
-  REQUIRE_MESSAGE(fmt.ok(), field << ": " << (fmt.ok() ? "" : fmt.error().message));
-  EvalContext ctx(e);
-  std::string out;
-  fmt.value().render(ctx, out, nullptr);
-  return out;
-}
+std::string render(const std::string& field, const Event& e) { return render_field(field, e); }
 
 using T = EventType;
 constexpr int64_t kCwd = -100;
@@ -66,8 +59,8 @@ const Row kRows[] = {
     {T::kOpenat, {{"flags", 01 | 0100 | 01000 | 02000000}}, "evt.arg.flags", "O_TRUNC|O_CREAT|O_WRONLY|O_CLOEXEC",
      "table order, not bit order"},
     {T::kOpenat, {{"flags", 02 | 02000}}, "evt.arg.flags", "O_APPEND|O_RDWR", "O_RDWR named once, after O_APPEND"},
-    {T::kOpenat, {{"flags", 0200000 | 04000 | 02000000}}, "evt.arg.flags", "O_DIRECTORY|O_NONBLOCK|O_RDONLY|O_CLOEXEC",
-     "directory open as ls does it"},
+    {T::kOpenat, {{"flags", 0200000 | 04000 | 02000000}}, "evt.arg.flags", "O_DIRECTORY|O_NONBLOCK|O_RDONLY|O_CLOEXEC|O_TMPFILE",
+     "directory open as ls does it: the driver's `flags & O_TMPFILE` is true for O_DIRECTORY alone"},
     {T::kOpenat, {{"flags", 01 | 0400000}}, "evt.arg.flags", "O_WRONLY", "O_NOFOLLOW has no PPM value: dropped"},
     {T::kOpenat, {{"flags", 01 | 0100 | 01000 | 02000000}}, "evt.rawarg.flags", "524865",
      "evt.rawarg keeps the value the sensor sent"},

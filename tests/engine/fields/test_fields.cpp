@@ -13,14 +13,7 @@ using namespace peregrine::engine::fixtures;
 
 namespace {
 
-std::string render(const std::string& field, const Event& e) {
-  auto fmt = compile_output("%" + field, builtin_fields());
-  REQUIRE_MESSAGE(fmt.ok(), field << ": " << (fmt.ok() ? "" : fmt.error().message));
-  EvalContext ctx(e);
-  std::string out;
-  fmt.value().render(ctx, out, nullptr);
-  return out;
-}
+std::string render(const std::string& field, const Event& e) { return render_field(field, e); }
 
 struct Row {
   const char* field;

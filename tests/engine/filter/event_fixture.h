@@ -8,6 +8,7 @@
 #include "common/event.h"
 #include "engine/fields/registry.h"
 #include "engine/filter/compiler.h"
+#include "engine/filter/format.h"
 #include "engine/filter/parser.h"
 
 namespace peregrine::engine::fixtures {
@@ -107,6 +108,16 @@ inline Event make_connect_event() {
   e.fd.sock.local_port = 40000;
   e.fd.sock.remote_port = 443;
   return e;
+}
+
+/// `e` rendered through the output format "%<field>", as a rule's output shows the field.
+inline std::string render_field(const std::string& field, const Event& e) {
+  auto fmt = compile_output("%" + field, builtin_fields());
+  REQUIRE_MESSAGE(fmt.ok(), field << ": " << (fmt.ok() ? "" : fmt.error().message));
+  EvalContext ctx(e);
+  std::string out;
+  fmt.value().render(ctx, out, nullptr);
+  return out;
 }
 
 inline Result<std::unique_ptr<Filter>> compile_text(const std::string& cond,
