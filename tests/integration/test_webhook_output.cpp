@@ -1,5 +1,5 @@
 // The webhook output through the real router: signed requests that a receiver verifies on its own (OpenSSL's
-// HMAC here, and the Python receiver of docs/router-outputs-chat.md), a templated body with PUT, batches as
+// HMAC here, and the Python receiver of docs/router.md), a templated body with PUT, batches as
 // JSON arrays, and mutual TLS against a receiver that requires a client certificate.
 #include <doctest/doctest.h>
 

@@ -39,7 +39,8 @@ GRAFANA_BUILTIN_VARS = {"__interval", "__interval_ms", "__range", "__range_s", "
                         "__auto", "__from", "__to", "__dashboard", "__user", "__org", "__name", "__timeFilter"}
 AGGREGATABLE = {"keyword", "date", "long", "integer", "short", "byte", "double", "float", "boolean", "ip",
                 "date_nanos", "unsigned_long", "half_float", "scaled_float", "constant_keyword"}
-SECRET_KEYS = {"webhook_url", "password", "auth_token", "account_sid", "api_key", "bearer_token", "username"}
+SECRET_KEYS = {"webhook_url", "password", "auth_token", "account_sid", "api_key", "bearer_token", "username",
+               "hmac_secret", "bot_token"}
 
 
 class Checks:
