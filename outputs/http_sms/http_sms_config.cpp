@@ -50,13 +50,14 @@ NamedTemplates read_templates(config::NodeReader& node, const std::string& key) 
 
 // `defaults` with each configured entry replacing the one of the same name, or appended.
 NamedTemplates merged(NamedTemplates defaults, NamedTemplates configured, bool ignore_case) {
-  for (auto& [name, t] : configured) {
+  for (auto& entry : configured) {
+    const std::string& name = entry.first;  // a plain reference: clang 14 cannot capture structured bindings
     auto same = [&](const auto& d) {
       return ignore_case ? strcasecmp(d.first.c_str(), name.c_str()) == 0 : d.first == name;
     };
     auto it = std::find_if(defaults.begin(), defaults.end(), same);
-    if (it != defaults.end()) it->second = std::move(t);
-    else defaults.emplace_back(name, std::move(t));
+    if (it != defaults.end()) it->second = std::move(entry.second);
+    else defaults.emplace_back(name, std::move(entry.second));
   }
   return defaults;
 }
