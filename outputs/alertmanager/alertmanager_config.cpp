@@ -34,6 +34,24 @@ void read_annotations(config::NodeReader& node, AlertmanagerConfig& c) {
   }
 }
 
+// Fixed labels: a map of label name to value; names must be Prometheus label names, not reserved, not set twice.
+void read_labels(config::NodeReader& node, AlertmanagerConfig& c, std::set<std::string>& names) {
+  YAML::Node l = node.child("labels");
+  if (!l.IsDefined() || l.IsNull()) return;
+  if (!l.IsMap()) node.fail("labels", "expected a map of label name to value");
+  for (const auto& kv : l) {
+    const std::string name = kv.first.Scalar();
+    if (name.empty() || prometheus_label_name(name) != name || name.rfind("__", 0) == 0)
+      throw config::error_at(node.file(), kv.first,
+                             "labels: '" + name + "' is not a label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting __)");
+    if (!names.insert(name).second)
+      throw config::error_at(node.file(), kv.first, "labels: '" + name + "' is already set by the output");
+    if (!kv.second.IsScalar() || kv.second.Scalar().empty())
+      throw config::error_at(node.file(), kv.second, "labels: '" + name + "' needs a non-empty value");
+    c.labels.emplace_back(name, kv.second.Scalar());
+  }
+}
+
 }  // namespace
 
 AlertmanagerConfig parse_alertmanager_config(config::NodeReader& node) {
@@ -41,6 +59,7 @@ AlertmanagerConfig parse_alertmanager_config(config::NodeReader& node) {
   c.urls = read_urls(node);
   c.labels_from_fields = node.strings("labels_from_fields");
   std::set<std::string> names{"alertname", "priority", "severity", "source", "hostname"};
+  read_labels(node, c, names);
   for (const auto& f : c.labels_from_fields) {
     const std::string name = prometheus_label_name(f);
     if (name.rfind("__", 0) == 0) node.fail("labels_from_fields", "'" + f + "' makes a reserved label name (__)");

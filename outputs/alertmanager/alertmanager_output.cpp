@@ -17,6 +17,7 @@ void write_alert(JsonWriter& w, const AlertmanagerConfig& c, const Alert& a) {
                                             {"severity", std::string(alertmanager_severity(a.priority))},
                                             {"source", a.source},
                                             {"hostname", a.hostname}};
+  for (const auto& [name, value] : c.labels) labels[name] = value;
   for (const auto& f : c.labels_from_fields)
     if (auto v = field_text(a, f); v && !v->empty()) labels[prometheus_label_name(f)] = *v;
   std::map<std::string, std::string> annotations{{"summary", a.output}, {"description", c.description.render(a)}};

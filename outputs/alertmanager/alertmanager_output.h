@@ -3,6 +3,7 @@
 //   - type: alertmanager
 //     url: http://127.0.0.1:9093           # base URL (a path prefix is kept); or, for an HA set:
 //     urls: [http://am-0:9093, http://am-1:9093]   # every instance gets every batch
+//     labels: {}                           # fixed labels: name → value (team: secops), as Sidekick's extralabels
 //     labels_from_fields: [container.name] # output fields added as labels, names made Prometheus label names
 //                                          #   ("container.name" → container_name); absent values are left out
 //     description: "{{output}}"            # template: the description annotation
@@ -12,7 +13,7 @@
 //                                          #   (Alertmanager then resolves it after its own resolve_timeout)
 //     ... plus the shared HTTP keys (auth, tls, headers, timeouts: outputs/http/http_client.h)
 //
-// Each alert: labels {alertname: <rule>, priority: <Falco priority>, severity, source, hostname, + the fields},
+// Each alert: labels {alertname: <rule>, priority: <Falco priority>, severity, source, hostname, + the fixed labels, + the fields},
 // annotations {summary: <output>, description, + annotations}, startsAt: the alert's time (RFC 3339), endsAt,
 // generatorURL. severity from the priority: emergency, alert, critical → critical; error, warning → warning;
 // notice, informational, debug → info.
@@ -38,6 +39,7 @@ namespace peregrine::outputs {
 
 struct AlertmanagerConfig {
   std::vector<std::string> urls;  // base URLs; /api/v2/alerts is appended
+  std::vector<std::pair<std::string, std::string>> labels;  // fixed name → value
   std::vector<std::string> labels_from_fields;
   Template description = Template::parse("{{output}}");
   std::vector<std::pair<std::string, Template>> annotations;

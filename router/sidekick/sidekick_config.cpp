@@ -40,6 +40,11 @@ std::optional<int64_t> go_duration_ms(const std::string& s) {
   return total;
 }
 
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t");
+  return b == std::string::npos ? std::string() : s.substr(b, s.find_last_not_of(" \t") - b + 1);
+}
+
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -294,11 +299,22 @@ void alertmanager(SidekickTranslation& t, const Source& src, char** env) {
   if (!endpoint.empty() && endpoint != "/api/v2/alerts")
     t.not_honoured.push_back("alertmanager.endpoint: not honoured: Peregrine posts to /api/v2/alerts");
   if (const auto e = b.get("expiresafter"); !e.empty()) b.out["resolve_after"] = e + "s";
-  const std::string extra = b.get("extralabels");
-  std::stringstream ls(extra);
-  for (std::string l; std::getline(ls, l, ',');)
-    if (!l.empty()) b.out["labels_from_fields"].push_back(l.substr(0, l.find(':')));
-  b.skip("extraannotations", "use description / annotation templates");
+  // Sidekick's extralabels / extraannotations: "name:value, name2:value2", fixed values on every alert.
+  const auto pairs = [&](const char* key, const char* to) {
+    std::stringstream ls(b.get(key));
+    for (std::string l; std::getline(ls, l, ',');) {
+      l = trim(l);
+      if (l.empty()) continue;
+      const auto colon = l.find(':');
+      if (colon == std::string::npos || trim(l.substr(0, colon)).empty() || trim(l.substr(colon + 1)).empty()) {
+        t.not_honoured.push_back(std::string("alertmanager.") + key + ": '" + l + "' is not name:value, left out");
+        continue;
+      }
+      b.out[to][trim(l.substr(0, colon))] = trim(l.substr(colon + 1));
+    }
+  };
+  pairs("extralabels", "labels");
+  pairs("extraannotations", "annotations");
   b.skip("customseveritymap", "Peregrine's priority-to-severity mapping is fixed (docs/router.md)");
   b.skip("dropeventdefaultpriority", "drop alerts are ordinary alerts in Peregrine");
   b.skip("dropeventthresholds", "drop alerts are ordinary alerts in Peregrine");

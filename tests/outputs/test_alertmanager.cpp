@@ -58,6 +58,7 @@ TEST_CASE("alertmanager: severity from the priority") {
 
 TEST_CASE("alertmanager: labels from fields, custom annotations, endsAt and generatorURL") {
   auto out = build("      url: http://am:9093\n"
+                   "      labels: {team: secops, env: prod}\n"
                    "      labels_from_fields: [container.name, \"proc.aname[2]\", k8s.ns.name]\n"
                    "      description: \"{{rule}} in {{container.name}}\"\n"
                    "      annotations: {runbook_url: \"https://wiki/{{rule}}\", pid: \"{{proc.pid}}\"}\n"
@@ -69,7 +70,8 @@ TEST_CASE("alertmanager: labels from fields, custom annotations, endsAt and gene
   a.output_fields["k8s.ns.name"] = std::monostate{};  // null: no label
   a.output_fields["proc.pid"] = int64_t{42};
   const auto j = json::parse(out->format(std::vector<Alert>{a})->payloads[0].body)[0];
-  CHECK(j["labels"] == json{{"alertname", "Shell in container"}, {"container_name", "web"}, {"hostname", "h"},
+  CHECK(j["labels"] == json{{"alertname", "Shell in container"}, {"container_name", "web"}, {"env", "prod"},
+                            {"team", "secops"}, {"hostname", "h"},
                             {"priority", "Critical"}, {"proc_aname_2_", "containerd"}, {"severity", "critical"},
                             {"source", "syscall"}});
   CHECK(j["annotations"] == json{{"description", "Shell in container in web"}, {"pid", "42"},
@@ -122,6 +124,13 @@ TEST_CASE("alertmanager: config keys and errors with file:line:col") {
   CHECK(error_of("      urls: [http://a, \"mailto:x\"]\n").find("alertmanager.yaml:5:13") != std::string::npos);
   CHECK(error_of("      url: http://a\n      labels_from_fields: [priority]\n").find("already set") !=
         std::string::npos);
+  CHECK(error_of("      url: http://a\n      labels: {severity: high}\n").find("alertmanager.yaml:6:16") !=
+        std::string::npos);
+  CHECK(error_of("      url: http://a\n      labels: {team: x}\n      labels_from_fields: [team]\n")
+            .find("already set") != std::string::npos);
+  CHECK(error_of("      url: http://a\n      labels: {\"my-team\": x}\n").find("not a label name") !=
+        std::string::npos);
+  CHECK(error_of("      url: http://a\n      labels: {team: \"\"}\n").find("non-empty value") != std::string::npos);
   CHECK(error_of("      url: http://a\n      labels_from_fields: [__name]\n").find("reserved") != std::string::npos);
   CHECK(error_of("      url: http://a\n      resolve_after: soon\n").find("alertmanager.yaml:6:22") != std::string::npos);
   CHECK(error_of("      url: http://a\n      annotations: {summary: x}\n").find("alertmanager.yaml:6:21") != std::string::npos);

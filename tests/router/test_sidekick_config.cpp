@@ -56,6 +56,8 @@ webhook:
 alertmanager:
   hostport: http://am-1:9093,http://am-2:9093
   expiresafter: 300
+  extralabels: "team:secops, env: prod, broken"
+  extraannotations: "runbook:https://wiki/falco"
   customseveritymap: "critical:page"
 syslog:
   host: 127.0.0.1
@@ -139,6 +141,11 @@ TEST_CASE("sidekick: a Falcosidekick config becomes Peregrine outputs with the s
   REQUIRE(am);
   CHECK(am->raw["urls"].size() == 2);
   CHECK(am->raw["resolve_after"].as<std::string>() == "300s");
+  CHECK(am->raw["labels"]["team"].as<std::string>() == "secops");  // fixed name:value labels, as Sidekick
+  CHECK(am->raw["labels"]["env"].as<std::string>() == "prod");
+  CHECK(am->raw["labels"].size() == 2);
+  CHECK(am->raw["annotations"]["runbook"].as<std::string>() == "https://wiki/falco");  // the ':' in the URL kept
+  CHECK(said(t, "alertmanager.extralabels: 'broken' is not name:value"));
   const auto* sys = find(t, "sidekick-syslog");
   REQUIRE(sys);
   CHECK(sys->raw["protocol"].as<std::string>() == "tcp");
