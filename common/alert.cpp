@@ -264,6 +264,7 @@ void to_json(nlohmann::json& j, const Alert& a) {
                      {"tags", std::move(tags)},
                      {"time", format_rfc3339_ns(a.time_ns)},
                      {"uuid", utf8_clean(a.uuid)}};
+  if (a.message) j["message"] = utf8_clean(*a.message);
 }
 
 Result<Alert> alert_from_json(const nlohmann::json& j) {
@@ -284,6 +285,10 @@ Result<Alert> alert_from_json(const nlohmann::json& j) {
                  get_str("time", true, time), get_str("hostname", false, a.hostname),
                  get_str("source", false, a.source), get_str("uuid", false, a.uuid)})
     if (!r) return r.error();
+  if (auto it = j.find("message"); it != j.end()) {
+    if (!it->is_string()) return make_error(field_error("message", "expected string"));
+    a.message = it->get<std::string>();
+  }
   auto p = parse_priority(prio);
   if (!p) return make_error(field_error("priority", p.error().message));
   a.priority = *p;
@@ -312,6 +317,7 @@ Result<Alert> alert_from_json(const nlohmann::json& j) {
 bool operator==(const Alert& a, const Alert& b) {
   if (a.uuid != b.uuid || a.time_ns != b.time_ns || a.rule != b.rule || a.priority != b.priority ||
       a.source != b.source || a.tags != b.tags || a.hostname != b.hostname || a.output != b.output ||
+      a.message != b.message ||
       a.output_fields.size() != b.output_fields.size())
     return false;
   auto ib = b.output_fields.begin();

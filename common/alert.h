@@ -1,12 +1,14 @@
 // The alert model: Falco's JSON alert plus a uuid assigned by the engine.
 //
-// Falco's JSON (json_output: true) has keys: hostname, output, output_fields, priority, rule, source, tags, time.
+// Falco's JSON (json_output: true) has keys: hostname, [message,] output, output_fields, priority, rule, source,
+// tags, time.
 // Peregrine adds "uuid" so that every later hop (router queue, OpenSearch _id, dedup window) can drop
 // duplicates created by at-least-once delivery.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -39,6 +41,9 @@ struct Alert {
   std::vector<std::string> tags;   // kept sorted
   std::string hostname;
   std::string output;
+  // Falco's "message" (json_include_message_property): the output text without its time and priority prefix.
+  // Absent unless the engine is asked for it; kept through the router so JSON outputs show it.
+  std::optional<std::string> message;
   std::map<std::string, FieldValue> output_fields;  // sorted keys, as Falco's std::map
 };
 

@@ -35,6 +35,10 @@ std::optional<Alert> parse_plain_alert(std::string_view text) {
       if (!(rule = str(a.rule))) return std::nullopt;
     } else if (key == "output") {
       if (!(output = str(a.output))) return std::nullopt;
+    } else if (key == "message") {
+      std::string m;
+      if (!str(m)) return std::nullopt;
+      a.message = std::move(m);
     } else if (key == "hostname") {
       if (!str(a.hostname)) return std::nullopt;
     } else if (key == "source") {
@@ -161,7 +165,9 @@ void append_alert_json(std::string& out, const Alert& a, const AlertJsonStyle& s
   w.begin_object();
   const std::string time = format_rfc3339_ns(a.time_ns);
   if (style.at_timestamp) w.key("@timestamp").string(time);
-  w.key("hostname").string(a.hostname).key("output").string(a.output).key("output_fields").begin_object();
+  w.key("hostname").string(a.hostname);
+  if (a.message) w.key("message").string(*a.message);
+  w.key("output").string(a.output).key("output_fields").begin_object();
   if (style.flat_string_fields) {
     std::map<std::string, const FieldValue*> flat;  // "a.b" and "a_b" meet: the later key wins, as in the DOM
     for (const auto& [k, v] : a.output_fields) flat[flat_name(k)] = &v;

@@ -149,6 +149,13 @@ EngineConfig read_engine(NodeReader r) {
   c.hostname = r.str("hostname", c.hostname);
   if (c.hostname.empty()) c.hostname = default_hostname();
   c.append_output = read_append_output(r);
+  auto& o = c.output_options;
+  o.json_include_output_property = r.boolean("json_include_output_property", o.json_include_output_property);
+  o.json_include_output_fields_property =
+      r.boolean("json_include_output_fields_property", o.json_include_output_fields_property);
+  o.json_include_tags_property = r.boolean("json_include_tags_property", o.json_include_tags_property);
+  o.json_include_message_property = r.boolean("json_include_message_property", o.json_include_message_property);
+  o.time_format_iso_8601 = r.boolean("time_format_iso_8601", o.time_format_iso_8601);
   r.finish();
   return c;
 }

@@ -65,6 +65,17 @@ struct RuleSelector {
 
 enum class RuleMatching { kFirst, kAll };
 
+/// falco.yaml's JSON output switches and text time format, as flat engine keys (docs/configuration.md, "Alert
+/// JSON switches", says where each applies on the way to the router's outputs).
+struct FalcoOutputOptions {
+  bool json_include_output_property = true;         // json_include_output_property: keep the "output" text
+  bool json_include_output_fields_property = true;  // json_include_output_fields_property: send output_fields
+  bool json_include_tags_property = true;           // json_include_tags_property: send the rule's tags
+  bool json_include_message_property = false;       // json_include_message_property: add "message" (no prefix)
+  bool time_format_iso_8601 = false;                // time_format_iso_8601: text prefix 2024-05-01T12:00:00.n+0000
+  bool operator==(const FalcoOutputOptions&) const = default;
+};
+
 struct EngineConfig {
   LogConfig log;
   HttpConfig http{true, "127.0.0.1:9102"};
@@ -81,6 +92,7 @@ struct EngineConfig {
   std::string replay_file;               // replay_file: JSONL events read instead of the sensor when set
   std::string hostname;                  // hostname: alert "hostname"; empty in the file = gethostname()
   std::vector<AppendOutputConfig> append_output;  // append_output: extra output for matching rules
+  FalcoOutputOptions output_options;     // json_include_*_property, time_format_iso_8601 (flat keys)
   bool operator==(const EngineConfig&) const = default;
 };
 

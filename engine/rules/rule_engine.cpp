@@ -20,17 +20,19 @@ std::string local_hostname() {
 }  // namespace
 
 /// Falco's output prefix "%evt.time: " renders HH:MM:SS.nnnnnnnnn; we use UTC so alerts do not depend on the
-/// machine's time zone.
-void append_time_prefix(uint64_t ts_ns, std::string& out) {
+/// machine's time zone. With time_format_iso_8601 Falco uses libsinsp's ts_to_iso_8601 (strftime "%FT%T", the
+/// nanoseconds, then "%z" of a UTC time, which is always "+0000").
+void append_time_prefix(uint64_t ts_ns, std::string& out, bool iso8601) {
   time_t secs = static_cast<time_t>(ts_ns / 1000000000ull);
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  char buf[32];
-  int n = snprintf(buf, sizeof(buf), "%02d:%02d:%02d.%09llu", tm.tm_hour, tm.tm_min, tm.tm_sec,
-                   static_cast<unsigned long long>(ts_ns % 1000000000ull));
+  char buf[48];
+  const auto ns = static_cast<unsigned long long>(ts_ns % 1000000000ull);
+  int n = iso8601 ? snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%09llu+0000", tm.tm_year + 1900,
+                             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ns)
+                  : snprintf(buf, sizeof(buf), "%02d:%02d:%02d.%09llu", tm.tm_hour, tm.tm_min, tm.tm_sec, ns);
   out.append(buf, n > 0 ? static_cast<size_t>(n) : 0);
 }
-
 
 bool wildcard_match(std::string_view pattern, std::string_view name) {
   size_t p = 0, n = 0, star = std::string_view::npos, mark = 0;
@@ -251,27 +253,44 @@ void RuleEngine::process(const Event& evt, std::vector<Alert>& out) {
 }
 
 void RuleEngine::build_alert(const CompiledRule& rule, const Event& evt, Alert& a) {
+  const config::FalcoOutputOptions& opt = output_options_;
   a.uuid = make_uuid();
   a.time_ns = evt.ts_ns;
   a.rule = rule.name;
   a.priority = rule.priority;
   a.source = rule.source;
-  a.tags = rule.tags;
+  a.tags.clear();
+  if (opt.json_include_tags_property) a.tags = rule.tags;
   a.hostname = hostname_;
   a.output_fields.clear();
-  rule.output.render(ctx_, text_buf_, &a.output_fields);
+  // Without output_fields the typed values are not collected at all: only the text is rendered.
+  auto* fields = opt.json_include_output_fields_property ? &a.output_fields : nullptr;
+  rule.output.render(ctx_, text_buf_, fields);
   for (const auto& app : rule.appends) {
     if (app->has_output) {
-      app->extra_output.render(ctx_, extra_buf_, &a.output_fields);
+      app->extra_output.render(ctx_, extra_buf_, fields);
       text_buf_.append(" ").append(extra_buf_);
     }
-    app->extra_fields.render(ctx_, extra_buf_, &a.output_fields);
+    if (fields == nullptr) continue;
+    app->extra_fields.render(ctx_, extra_buf_, fields);
     for (const auto& [k, v] : app->static_fields) a.output_fields[k] = v;
   }
   a.output.clear();
-  append_time_prefix(evt.ts_ns, a.output);
-  a.output.append(": ").append(priority_name(rule.priority)).append(" ").append(text_buf_);
-  a.output_fields["evt.time"] = evt.ts_ns;
+  if (opt.json_include_output_property) {
+    append_time_prefix(evt.ts_ns, a.output, opt.time_format_iso_8601);
+    a.output.append(": ").append(priority_name(rule.priority)).append(" ").append(text_buf_);
+  }
+  a.message.reset();
+  if (opt.json_include_message_property) a.message = text_buf_;
+  if (fields == nullptr) return;
+  // The prefix's field, as Falco's output_fields carry it: evt.time (ns) or evt.time.iso8601 (its text).
+  if (opt.time_format_iso_8601) {
+    std::string iso;
+    append_time_prefix(evt.ts_ns, iso, true);
+    a.output_fields["evt.time.iso8601"] = std::move(iso);
+  } else {
+    a.output_fields["evt.time"] = evt.ts_ns;
+  }
 }
 
 }  // namespace peregrine::engine

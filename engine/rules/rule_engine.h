@@ -55,6 +55,11 @@ class RuleEngine {
   /// entry that does not compile is an error naming its position; nothing is applied then.
   Result<void> set_append_output(std::vector<AppendOutputSpec> specs);
   const std::string& hostname() const { return hostname_; }
+  /// falco.yaml's json_include_*_property switches and time_format_iso_8601, applied to every alert built from
+  /// now on: what a switch excludes is left empty in the Alert (the router's schema needs "output"; see
+  /// docs/configuration.md), "message" is filled only when asked for.
+  void set_output_options(const config::FalcoOutputOptions& o) { output_options_ = o; }
+  const config::FalcoOutputOptions& output_options() const { return output_options_; }
 
   /// Enables/disables rules by exact name, or by a pattern containing '*' wildcards. Returns how many matched.
   size_t enable_rules(std::string_view pattern, bool enabled);
@@ -98,6 +103,7 @@ class RuleEngine {
   Priority min_priority_ = Priority::kDebug;
   RuleMatching matching_ = RuleMatching::kFirst;
   std::string hostname_;
+  config::FalcoOutputOptions output_options_;
   EvalContext ctx_;
   std::string text_buf_;
   std::string extra_buf_;
@@ -105,8 +111,9 @@ class RuleEngine {
   uint64_t events_processed_ = 0;
 };
 
-/// Falco's output-line prefix "%evt.time" (HH:MM:SS.nnnnnnnnn, UTC), appended to `out`.
-void append_time_prefix(uint64_t ts_ns, std::string& out);
+/// Falco's output-line prefix "%evt.time" (HH:MM:SS.nnnnnnnnn, UTC), or with `iso8601` (time_format_iso_8601)
+/// "%evt.time.iso8601" as Falco's text output writes it (YYYY-MM-DDTHH:MM:SS.nnnnnnnnn+0000), appended to `out`.
+void append_time_prefix(uint64_t ts_ns, std::string& out, bool iso8601 = false);
 
 /// True if `name` matches `pattern`, where '*' matches any run of characters.
 bool wildcard_match(std::string_view pattern, std::string_view name);

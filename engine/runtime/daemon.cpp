@@ -40,6 +40,7 @@ void configure_rules(RuleEngine& rules, const config::EngineConfig& ec, spdlog::
   rules.set_min_priority(*prio);
   rules.set_rule_matching(ec.rule_matching);
   rules.set_hostname(ec.hostname.empty() ? local_hostname() : ec.hostname);
+  rules.set_output_options(ec.output_options);
   if (auto r = rules.set_append_output(ec.append_output); !r) throw std::runtime_error(r.error().message);
   auto lr = rules.load_files(ec.rules_files);
   if (!lr.successful()) throw std::runtime_error("rules failed to load:\n" + lr.to_text());

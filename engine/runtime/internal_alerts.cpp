@@ -8,7 +8,7 @@ namespace peregrine::engine {
 
 bool is_internal_event(const Event& evt) { return evt.type == EventType::kSensorDrops; }
 
-bool make_internal_alert(const Event& evt, const std::string& hostname, Alert& a) {
+bool make_internal_alert(const Event& evt, const std::string& hostname, Alert& a, bool iso8601) {
   if (evt.type != EventType::kSensorDrops) return false;
   const auto& spec = event_spec(evt.type);
   if (evt.params.size() != spec.nparams) return false;
@@ -26,7 +26,7 @@ bool make_internal_alert(const Event& evt, const std::string& hostname, Alert& a
   a.source = "syscall";
   a.tags = {"peregrine_internal"};
   a.hostname = hostname;
-  append_time_prefix(evt.ts_ns, a.output);
+  append_time_prefix(evt.ts_ns, a.output, iso8601);
   char buf[160];
   std::snprintf(buf, sizeof(buf), ": Debug Falco internal: syscall event drop. %llu system calls dropped in last %llu s.",
                 static_cast<unsigned long long>(n_drops), static_cast<unsigned long long>(interval));

@@ -15,7 +15,8 @@ inline constexpr const char* kDropAlertRule = "Falco internal: syscall event dro
 /// True for event types that are reports for the engine, not events for the rules.
 bool is_internal_event(const Event& evt);
 
-/// Fills `a` for an internal event (see is_internal_event). Returns false if the event is malformed.
-bool make_internal_alert(const Event& evt, const std::string& hostname, Alert& a);
+/// Fills `a` for an internal event (see is_internal_event). Returns false if the event is malformed. As in
+/// Falco, of the output switches only the text's time format (`iso8601`) applies to internal alerts.
+bool make_internal_alert(const Event& evt, const std::string& hostname, Alert& a, bool iso8601 = false);
 
 }  // namespace peregrine::engine

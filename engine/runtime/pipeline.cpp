@@ -46,7 +46,8 @@ void Pipeline::process_event(const Event& evt) {
     // A report for the engine, not an event for the rules.
     drop_reports_->inc();
     matches_.emplace_back();
-    if (!make_internal_alert(evt, rules_.hostname(), matches_.back())) {
+    const bool iso = rules_.output_options().time_format_iso_8601;
+    if (!make_internal_alert(evt, rules_.hostname(), matches_.back(), iso)) {
       decode_errors_->inc();
       return;
     }
@@ -54,9 +55,16 @@ void Pipeline::process_event(const Event& evt) {
     events_->inc();
     rules_.process(evt, matches_);
   }
+  // Falco leaves the switched-off keys out of the JSON it publishes (internal alerts keep theirs). "output" stays,
+  // empty, because the router's schema requires it (docs/configuration.md, "Alert JSON switches").
+  const auto& opt = rules_.output_options();
+  const bool drop_tags = !opt.json_include_tags_property && !is_internal_event(evt);
+  const bool drop_fields = !opt.json_include_output_fields_property && !is_internal_event(evt);
   for (auto& a : matches_) {
     alerts_->inc();
     nlohmann::json j = a;
+    if (drop_tags) j.erase("tags");
+    if (drop_fields) j.erase("output_fields");
     if (!sink_(a, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))) alerts_dropped_->inc();
   }
 }

@@ -36,6 +36,7 @@ Alert random_alert(std::mt19937_64& rng) {
   a.source = random_text(rng, 2);
   a.hostname = random_text(rng, 3);
   a.output = random_text(rng, 20);
+  if (rng() % 2 != 0) a.message = random_text(rng, 12);  // Falco's optional "message"
   for (size_t i = rng() % 4; i > 0; --i) a.tags.push_back(random_text(rng, 3));
   std::sort(a.tags.begin(), a.tags.end());
   for (size_t i = rng() % 6; i > 0; --i) {
@@ -94,6 +95,10 @@ TEST_CASE("alert_from_json_text accepts what alert_from_json accepts, with the s
            "{\"rule\":\"r\"," + base + R"(,"tags":[1]})",
            "{\"rule\":\"r\"," + base + R"(,"output_fields":{"a":{"b":1}}})",
            "{\"rule\":\"r\"," + base + R"(,"uuid":null})",
+           "{\"rule\":\"r\"," + base + R"(,"message":"m"})",
+           "{\"rule\":\"r\"," + base + R"(,"message":"")",
+           "{\"rule\":\"r\"," + base + R"(,"message":null})",
+           "{\"rule\":\"r\"," + base + R"(,"message":5})",
            R"([1,2])",
            R"({"rule":"r")",
            "{\"rule\":\"r\"," + base + R"(} {"rule":"x"})",

@@ -202,6 +202,35 @@ engine:
         "test.yaml:3:7: append_output entry has neither extra_output nor extra_fields");
 }
 
+TEST_CASE("config: Falco's JSON output switches are engine keys with Falco's defaults") {
+  const FalcoOutputOptions defaults = parse_config("").engine.output_options;
+  CHECK(defaults.json_include_output_property);
+  CHECK(defaults.json_include_output_fields_property);
+  CHECK(defaults.json_include_tags_property);
+  CHECK_FALSE(defaults.json_include_message_property);
+  CHECK_FALSE(defaults.time_format_iso_8601);
+  const FalcoOutputOptions set = parse_config(
+      "engine:\n  json_include_output_property: false\n  json_include_output_fields_property: false\n"
+      "  json_include_tags_property: false\n  json_include_message_property: true\n"
+      "  time_format_iso_8601: true\n").engine.output_options;
+  CHECK_FALSE(set.json_include_output_property);
+  CHECK_FALSE(set.json_include_output_fields_property);
+  CHECK_FALSE(set.json_include_tags_property);
+  CHECK(set.json_include_message_property);
+  CHECK(set.time_format_iso_8601);
+  // Each key is read on its own: one switch does not move the others.
+  const FalcoOutputOptions one = parse_config("engine:\n  json_include_tags_property: false\n").engine.output_options;
+  CHECK_FALSE(one.json_include_tags_property);
+  CHECK(one.json_include_output_property);
+  CHECK(one.json_include_output_fields_property);
+  CHECK_FALSE(one.json_include_message_property);
+  CHECK(error_of("engine:\n  json_include_message_property: sometimes\n") ==
+        "test.yaml:2:34: key 'json_include_message_property' in section 'engine': must be true or false");
+  CHECK(error_of("engine:\n  time_format_iso_8601: [yes]\n") ==
+        "test.yaml:2:25: key 'time_format_iso_8601' in section 'engine': must be a boolean");
+  CHECK(error_of("engine:\n  json_output: true\n") == "test.yaml:2:3: unknown key 'json_output' in section 'engine'");
+}
+
 TEST_CASE("config: environment substitution") {
   ::setenv("PG_TEST_HOST", "edge-7", 1);
   ::unsetenv("PG_TEST_MISSING");
