@@ -128,6 +128,20 @@ std::vector<AppendOutputConfig> read_append_output(NodeReader& r) {
   return out;
 }
 
+// "FILE:LINE:COL" of each entry of a list (or of a single scalar) already read with NodeReader::strings.
+EntryPositions positions_of(NodeReader& r, const std::string& key) {
+  EntryPositions p;
+  YAML::Node n = r.child(key);
+  auto at = [&](const YAML::Node& item) {
+    p.where.push_back(r.file() + ":" + std::to_string(item.Mark().line + 1) + ":" +
+                      std::to_string(item.Mark().column + 1));
+  };
+  if (n.IsScalar()) at(n);
+  if (n.IsSequence())
+    for (const auto& item : n) at(item);
+  return p;
+}
+
 EngineConfig read_engine(NodeReader r) {
   EngineConfig c;
   c.log = read_log(r);
@@ -136,6 +150,7 @@ EngineConfig read_engine(NodeReader r) {
   c.control_endpoint = read_endpoint(r, "control_endpoint", c.control_endpoint);
   c.alerts_endpoint = read_endpoint(r, "alerts_endpoint", c.alerts_endpoint);
   c.rules_files = r.strings("rules_files", c.rules_files);
+  c.rules_files_at = positions_of(r, "rules_files");
   c.rule_matching = r.choice("rule_matching", "first", {"first", "all"}) == "all" ? RuleMatching::kAll
                                                                                  : RuleMatching::kFirst;
   c.min_priority = r.choice("min_priority", c.min_priority,

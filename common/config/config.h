@@ -65,6 +65,14 @@ struct RuleSelector {
 
 enum class RuleMatching { kFirst, kAll };
 
+/// Where each entry of a list was written ("FILE:LINE:COL"; empty when the list is the default), for errors
+/// found after parsing, such as a rules_files entry that cannot be read. Positions are not part of the value:
+/// two configs that differ only here compare equal.
+struct EntryPositions {
+  std::vector<std::string> where;
+  bool operator==(const EntryPositions&) const { return true; }
+};
+
 /// falco.yaml's JSON output switches and text time format, as flat engine keys (docs/configuration.md, "Alert
 /// JSON switches", says where each applies on the way to the router's outputs).
 struct FalcoOutputOptions {
@@ -82,7 +90,9 @@ struct EngineConfig {
   std::string events_endpoint = "tcp://127.0.0.1:7701";   // events_endpoint: PULL connects here
   std::string control_endpoint = "tcp://127.0.0.1:7702";  // control_endpoint: PUSH connects here
   std::string alerts_endpoint = "tcp://127.0.0.1:7703";   // alerts_endpoint: DEALER connects here
-  std::vector<std::string> rules_files{"rules/peregrine_rules.yaml"};  // rules_files: loaded in order
+  std::vector<std::string> rules_files{"rules/peregrine_rules.yaml"};  // rules_files: files or directories
+                                                                       // (*.yaml/*.yml in name order), in order
+  EntryPositions rules_files_at;         // where each rules_files entry was written
   RuleMatching rule_matching = RuleMatching::kFirst;  // rule_matching: first|all (Falco's rule_matching)
   std::string min_priority = "debug";    // min_priority: rules below this priority are not loaded
   RuleSelector rules_enable;             // rules_enable: {names, tags} force-enabled (applied after disable)

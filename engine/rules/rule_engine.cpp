@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "engine/rules/reader.h"
+#include "engine/rules/rules_paths.h"
 
 namespace peregrine::engine {
 namespace {
@@ -64,21 +65,31 @@ RuleEngine::~RuleEngine() = default;
 LoadResult RuleEngine::load_files(const std::vector<std::string>& paths) {
   std::vector<std::pair<std::string, std::string>> files;
   LoadResult read_errors;
-  for (const auto& p : paths) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) {
-      LoadDiagnostic d;
-      d.code = LoadCode::kErrFileRead;
-      d.message = "Could not read file " + p;
-      d.item_pos = {p, 0, 0};
-      d.item_type = "rules content";
-      read_errors.files.push_back(p);
-      read_errors.add(std::move(d));
+  auto read_error = [&](const std::string& path, std::string message) {
+    LoadDiagnostic d;
+    d.code = LoadCode::kErrFileRead;
+    d.message = "Could not read file " + message;
+    d.item_pos = {path, 0, 0};
+    d.item_type = "rules content";
+    read_errors.files.push_back(path);
+    read_errors.add(std::move(d));
+  };
+  for (const auto& entry : paths) {
+    auto expanded = expand_rules_paths({entry});  // a directory stands for its *.yaml/*.yml files, in name order
+    if (!expanded) {
+      read_error(entry, expanded.error().message);
       continue;
     }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    files.emplace_back(p, ss.str());
+    for (const auto& p : *expanded) {
+      std::ifstream in(p, std::ios::binary);
+      if (!in) {  // gone or unreadable since it was listed
+        read_error(p, p);
+        continue;
+      }
+      std::ostringstream ss;
+      ss << in.rdbuf();  // (an empty file sets failbit here: it is still an empty rules file)
+      files.emplace_back(p, ss.str());
+    }
   }
   if (!read_errors.successful()) return read_errors;
   return load(files);

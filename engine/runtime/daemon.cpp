@@ -19,6 +19,7 @@
 #include "common/transport/control.h"
 #include "common/transport/events.h"
 #include "engine/filter/evttypes.h"
+#include "engine/rules/rules_paths.h"
 #include "engine/runtime/pipeline.h"
 
 namespace peregrine::engine {
@@ -42,7 +43,10 @@ void configure_rules(RuleEngine& rules, const config::EngineConfig& ec, spdlog::
   rules.set_hostname(ec.hostname.empty() ? local_hostname() : ec.hostname);
   rules.set_output_options(ec.output_options);
   if (auto r = rules.set_append_output(ec.append_output); !r) throw std::runtime_error(r.error().message);
-  auto lr = rules.load_files(ec.rules_files);
+  // Directories are expanded here first so that an entry that cannot be read is named with its config position.
+  auto files = expand_rules_paths(ec.rules_files, ec.rules_files_at.where);
+  if (!files) throw std::runtime_error(files.error().message);
+  auto lr = rules.load_files(*files);
   if (!lr.successful()) throw std::runtime_error("rules failed to load:\n" + lr.to_text());
   for (const auto& w : lr.warnings)
     log.warn("rules: {}:{}: {} ({})", w.item_pos.file, w.item_pos.line, w.message, w.item_name);
@@ -50,7 +54,7 @@ void configure_rules(RuleEngine& rules, const config::EngineConfig& ec, spdlog::
   for (const auto& t : ec.rules_disable.tags) rules.enable_rules_by_tag(t, false);
   for (const auto& n : ec.rules_enable.names) rules.enable_rules(n, true);
   for (const auto& t : ec.rules_enable.tags) rules.enable_rules_by_tag(t, true);
-  log.info("loaded {} rules from {} file(s)", rules.rules().size(), ec.rules_files.size());
+  log.info("loaded {} rules from {} file(s)", rules.rules().size(), files->size());
 }
 
 // Demo / replay mode: events come from a JSON-lines file instead of the sensor.

@@ -231,6 +231,18 @@ TEST_CASE("config: Falco's JSON output switches are engine keys with Falco's def
   CHECK(error_of("engine:\n  json_output: true\n") == "test.yaml:2:3: unknown key 'json_output' in section 'engine'");
 }
 
+TEST_CASE("config: engine.rules_files keeps where each entry was written") {
+  CHECK(parse_config("").engine.rules_files_at.where.empty());  // the default list was written nowhere
+  const auto list = parse_config("engine:\n  rules_files:\n    - a.yaml\n    -   rules.d/\n", "p.yaml").engine;
+  CHECK(list.rules_files == std::vector<std::string>{"a.yaml", "rules.d/"});
+  CHECK(list.rules_files_at.where == std::vector<std::string>{"p.yaml:3:7", "p.yaml:4:9"});
+  const auto one = parse_config("engine:\n  rules_files: rules.d\n", "p.yaml").engine;
+  CHECK(one.rules_files_at.where == std::vector<std::string>{"p.yaml:2:16"});
+  // Positions are not part of the value: the same list written elsewhere is the same config.
+  CHECK(parse_config("engine:\n  rules_files: [a.yaml]\n").engine ==
+        parse_config("\nengine:\n  rules_files:\n    - a.yaml\n").engine);
+}
+
 TEST_CASE("config: environment substitution") {
   ::setenv("PG_TEST_HOST", "edge-7", 1);
   ::unsetenv("PG_TEST_MISSING");
