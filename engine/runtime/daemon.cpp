@@ -19,8 +19,8 @@
 #include "common/transport/control.h"
 #include "common/transport/events.h"
 #include "engine/filter/evttypes.h"
-#include "engine/rules/rules_paths.h"
 #include "engine/runtime/pipeline.h"
+#include "engine/runtime/reload.h"
 
 namespace peregrine::engine {
 namespace {
@@ -28,33 +28,14 @@ namespace {
 constexpr auto kPollInterval = std::chrono::milliseconds(200);
 constexpr auto kDrainTimeout = std::chrono::milliseconds(5000);
 
-std::string local_hostname() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof(buf) - 1) != 0) return "localhost";
-  return buf;
-}
-
-// Loads rules and applies the config's selection. Load errors are fatal (exit code 2 via run_main).
-void configure_rules(RuleEngine& rules, const config::EngineConfig& ec, spdlog::logger& log) {
-  auto prio = parse_priority(ec.min_priority);
-  if (!prio) throw std::runtime_error("engine.min_priority: " + prio.error().message);
-  rules.set_min_priority(*prio);
-  rules.set_rule_matching(ec.rule_matching);
-  rules.set_hostname(ec.hostname.empty() ? local_hostname() : ec.hostname);
-  rules.set_output_options(ec.output_options);
-  if (auto r = rules.set_append_output(ec.append_output); !r) throw std::runtime_error(r.error().message);
-  // Directories are expanded here first so that an entry that cannot be read is named with its config position.
-  auto files = expand_rules_paths(ec.rules_files, ec.rules_files_at.where);
-  if (!files) throw std::runtime_error(files.error().message);
-  auto lr = rules.load_files(*files);
-  if (!lr.successful()) throw std::runtime_error("rules failed to load:\n" + lr.to_text());
-  for (const auto& w : lr.warnings)
-    log.warn("rules: {}:{}: {} ({})", w.item_pos.file, w.item_pos.line, w.message, w.item_name);
-  for (const auto& n : ec.rules_disable.names) rules.enable_rules(n, false);
-  for (const auto& t : ec.rules_disable.tags) rules.enable_rules_by_tag(t, false);
-  for (const auto& n : ec.rules_enable.names) rules.enable_rules(n, true);
-  for (const auto& t : ec.rules_enable.tags) rules.enable_rules_by_tag(t, true);
-  log.info("loaded {} rules from {} file(s)", rules.rules().size(), files->size());
+// Tells the sensor what the rules need: event types, the open filter and whether proc.env is read.
+void publish_selection(transport::ControlPublisher& control, const RuleEngine& rules, spdlog::logger& log) {
+  auto wanted = names(rules.needed_event_types());
+  auto open_filter = rules.open_filter();
+  const bool proc_env = rules.needs_proc_env();
+  log.info("asked the sensor for {} event types; open filter: {}; proc.env: {}", wanted.size(),
+           describe(open_filter), proc_env ? "needed" : "not needed");
+  control.publish(wanted, std::move(open_filter), proc_env);
 }
 
 // Demo / replay mode: events come from a JSON-lines file instead of the sensor.
@@ -98,8 +79,10 @@ static int run_daemon_checked(const std::string& config_path) {
   setup_logging(ec.log);
   auto log = logger("engine");
 
-  RuleEngine rules;
-  configure_rules(rules, ec, *log);
+  HangupSignal hangup;  // from here on SIGHUP reloads the rules instead of ending the process
+  auto rules = std::make_unique<RuleEngine>();
+  configure_rules(*rules, ec, *log);  // load errors are fatal here (exit code 2); on SIGHUP they keep the old set
+  RulesReloader reloader([&ec, log] { return build_rules(ec, *log); });
 
   metrics::Registry reg;
   ShutdownSignal shutdown;
@@ -119,15 +102,10 @@ static int run_daemon_checked(const std::string& config_path) {
                [&] { return static_cast<double>(sender.unacked()); });
 
   transport::ControlPublisher control(ctx, ec.control_endpoint);
-  auto wanted = names(rules.needed_event_types());
-  auto open_filter = rules.open_filter();
-  const bool proc_env = rules.needs_proc_env();
-  log->info("asked the sensor for {} event types; open filter: {}; proc.env: {}", wanted.size(),
-            describe(open_filter), proc_env ? "needed" : "not needed");
-  control.publish(wanted, std::move(open_filter), proc_env);
+  publish_selection(control, *rules, *log);
 
   Pipeline pipeline(
-      rules,
+      *rules,
       [&](const Alert& a, std::string&& json) {
         return sender.submit(transport::AlertEnvelope{a.uuid, std::move(json)});
       },
@@ -147,6 +125,19 @@ static int run_daemon_checked(const std::string& config_path) {
       if (!got) {
         log->error("event link failed: {}", got.error().message);
         break;
+      }
+      if (hangup.take()) {
+        log->info(reloader.start() ? "SIGHUP: reloading the rules" : "SIGHUP: a reload is already in progress");
+      }
+      // Between batches: a finished reload is swapped in here, so each event meets exactly one rule set.
+      if (auto done = reloader.poll()) {
+        if (done->rules) {
+          pipeline.set_rules(*done->rules);
+          rules = std::move(done->rules);
+          publish_selection(control, *rules, *log);
+        } else {
+          log->error("rules reload failed; the previous rules stay in force:\n{}", done->errors);
+        }
       }
       if (!*got) continue;
       auto r = pipeline.process_batch(transport::view(msg));

@@ -9,7 +9,7 @@
 namespace peregrine::engine {
 
 Pipeline::Pipeline(RuleEngine& rules, AlertSink sink, metrics::Registry& m)
-    : rules_(rules),
+    : rules_(&rules),
       sink_(std::move(sink)),
       batches_(&m.counter("peregrine_engine_batches_total", "Event batches received from the sensor")),
       events_(&m.counter("peregrine_engine_events_total", "Events evaluated")),
@@ -46,18 +46,18 @@ void Pipeline::process_event(const Event& evt) {
     // A report for the engine, not an event for the rules.
     drop_reports_->inc();
     matches_.emplace_back();
-    const bool iso = rules_.output_options().time_format_iso_8601;
-    if (!make_internal_alert(evt, rules_.hostname(), matches_.back(), iso)) {
+    const bool iso = rules_->output_options().time_format_iso_8601;
+    if (!make_internal_alert(evt, rules_->hostname(), matches_.back(), iso)) {
       decode_errors_->inc();
       return;
     }
   } else {
     events_->inc();
-    rules_.process(evt, matches_);
+    rules_->process(evt, matches_);
   }
   // Falco leaves the switched-off keys out of the JSON it publishes (internal alerts keep theirs). "output" stays,
   // empty, because the router's schema requires it (docs/configuration.md, "Alert JSON switches").
-  const auto& opt = rules_.output_options();
+  const auto& opt = rules_->output_options();
   const bool drop_tags = !opt.json_include_tags_property && !is_internal_event(evt);
   const bool drop_fields = !opt.json_include_output_fields_property && !is_internal_event(evt);
   for (auto& a : matches_) {

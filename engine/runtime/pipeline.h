@@ -30,12 +30,15 @@ class Pipeline {
   Result<void> process_batch(std::span<const uint8_t> batch);
   /// Evaluates one already-decoded event.
   void process_event(const Event& evt);
+  /// Evaluates every later event with `rules` (a reload's new set). Call between batches, on this pipeline's
+  /// thread; the previous set may be destroyed once this returns.
+  void set_rules(RuleEngine& rules) { rules_ = &rules; }
 
   uint64_t events() const { return events_->value(); }
   uint64_t alerts() const { return alerts_->value(); }
 
  private:
-  RuleEngine& rules_;
+  RuleEngine* rules_;
   AlertSink sink_;
   Event scratch_;               // reused by the decoder: no allocation in steady state
   std::vector<Alert> matches_;  // reused per event
