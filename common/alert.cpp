@@ -281,7 +281,8 @@ Result<Alert> alert_from_json(const nlohmann::json& j) {
     return {};
   };
   std::string prio, time;
-  for (auto r : {get_str("rule", true, a.rule), get_str("priority", true, prio), get_str("output", true, a.output),
+  // "output" may be absent: Falco leaves it out with json_include_output_property: false (Sidekick accepts that).
+  for (auto r : {get_str("rule", true, a.rule), get_str("priority", true, prio), get_str("output", false, a.output),
                  get_str("time", true, time), get_str("hostname", false, a.hostname),
                  get_str("source", false, a.source), get_str("uuid", false, a.uuid)})
     if (!r) return r.error();

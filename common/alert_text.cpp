@@ -25,7 +25,7 @@ std::optional<Alert> parse_plain_alert(std::string_view text) {
   od::object obj;
   if (parser.iterate(padded).get(doc) || doc.get_object().get(obj)) return std::nullopt;
   Alert a;
-  bool rule = false, priority = false, output = false, time = false;
+  bool rule = false, priority = false, time = false;
   for (auto field : obj) {
     std::string_view key, s;
     od::value v;
@@ -34,7 +34,7 @@ std::optional<Alert> parse_plain_alert(std::string_view text) {
     if (key == "rule") {
       if (!(rule = str(a.rule))) return std::nullopt;
     } else if (key == "output") {
-      if (!(output = str(a.output))) return std::nullopt;
+      if (!str(a.output)) return std::nullopt;
     } else if (key == "message") {
       std::string m;
       if (!str(m)) return std::nullopt;
@@ -111,7 +111,7 @@ std::optional<Alert> parse_plain_alert(std::string_view text) {
   }
   const char* trailing = nullptr;
   if (!doc.current_location().get(trailing)) return std::nullopt;  // more after the object: the DOM refuses it
-  if (!rule || !priority || !output || !time) return std::nullopt;
+  if (!rule || !priority || !time) return std::nullopt;
   std::sort(a.tags.begin(), a.tags.end());
   return a;
 }
