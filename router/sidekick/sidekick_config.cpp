@@ -310,7 +310,15 @@ void alertmanager(SidekickTranslation& t, const Source& src, char** env) {
         t.not_honoured.push_back(std::string("alertmanager.") + key + ": '" + l + "' is not name:value, left out");
         continue;
       }
-      b.out[to][trim(l.substr(0, colon))] = trim(l.substr(colon + 1));
+      const std::string name = trim(l.substr(0, colon));
+      const bool label_name = std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_';
+      if (!label_name || name.rfind("__", 0) == 0 ||
+          !std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; })) {
+        t.not_honoured.push_back(std::string("alertmanager.") + key + ": '" + name +
+                                 "' is not a Prometheus label name, left out");
+        continue;
+      }
+      b.out[to][name] = trim(l.substr(colon + 1));
     }
   };
   pairs("extralabels", "labels");

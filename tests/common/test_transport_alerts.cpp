@@ -325,8 +325,9 @@ TEST_CASE("alerts: batches waiting on the socket share one handler call (group c
   for (int i = 0; i < 200; ++i) REQUIRE(sender->submit(alert(i)));
   CHECK(sender->flush(20s));
   CHECK(sender->acked() == 200);
-  CHECK(receiver.batches() == 20);
-  CHECK(receiver.acks_sent() == 20);
-  CHECK(calls.load() < 20);
+  // 20 full batches at least; a loaded machine may see the sender cut a partial batch on its linger too.
+  CHECK(receiver.batches() >= 20);
+  CHECK(receiver.acks_sent() == receiver.batches());
+  CHECK(calls.load() < static_cast<int>(receiver.batches()));
   CHECK(sink.counts().size() == 200);
 }

@@ -204,9 +204,10 @@ rocketchat:
   mutualtls: true
 )");
   Env env;
-  env.vars["ALERTMANAGER_EXTRALABELS"] = "proc.name:x,container.id:y";
+  env.vars["ALERTMANAGER_EXTRALABELS"] = "team:x,proc.name:y";  // proc.name is no label name: left out
   char* no_environ[] = {nullptr};
   auto t = translate_sidekick((dir / "config.yaml").string(), env.get(), no_environ);
+  CHECK(said(t, "alertmanager.extralabels: 'proc.name' is not a Prometheus label name"));
   std::vector<std::string> types;
   for (const auto& o : t.outputs) types.push_back(o.name);
   CHECK(types == std::vector<std::string>{"sidekick-slack", "sidekick-rocketchat", "sidekick-mattermost", "sidekick-teams",
