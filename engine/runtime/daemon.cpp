@@ -2,12 +2,15 @@
 
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <stdexcept>
 
 #include <zmq.hpp>
 
+#include "common/alert_text.h"
 #include "common/config/config.h"
 #include "common/event_json.h"
 #include "common/http/server.h"
@@ -19,6 +22,7 @@
 #include "common/transport/control.h"
 #include "common/transport/events.h"
 #include "engine/filter/evttypes.h"
+#include "engine/runtime/internal_alerts.h"
 #include "engine/runtime/pipeline.h"
 #include "engine/runtime/reload.h"
 
@@ -27,6 +31,12 @@ namespace {
 
 constexpr auto kPollInterval = std::chrono::milliseconds(200);
 constexpr auto kDrainTimeout = std::chrono::milliseconds(5000);
+
+uint64_t wall_clock_ns() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
 
 // Tells the sensor what the rules need: event types, the open filter and whether proc.env is read.
 void publish_selection(transport::ControlPublisher& control, const RuleEngine& rules, spdlog::logger& log) {
@@ -101,6 +111,12 @@ static int run_daemon_checked(const std::string& config_path) {
   reg.gauge_callback("peregrine_engine_alerts_unacked", "Alerts waiting for the router's acknowledgement", {},
                [&] { return static_cast<double>(sender.unacked()); });
 
+  std::atomic<uint64_t> reloads_ok{0}, reloads_failed{0};
+  reg.counter_callback("peregrine_engine_rules_reloads_total", "Rules reloads (SIGHUP), by result",
+                       {{"result", "ok"}}, [&] { return reloads_ok.load(); });
+  reg.counter_callback("peregrine_engine_rules_reloads_total", "Rules reloads (SIGHUP), by result",
+                       {{"result", "failed"}}, [&] { return reloads_failed.load(); });
+
   transport::ControlPublisher control(ctx, ec.control_endpoint);
   publish_selection(control, *rules, *log);
 
@@ -133,10 +149,16 @@ static int run_daemon_checked(const std::string& config_path) {
       if (auto done = reloader.poll()) {
         if (done->rules) {
           pipeline.set_rules(*done->rules);
+          ++reloads_ok;
           rules = std::move(done->rules);
           publish_selection(control, *rules, *log);
         } else {
           log->error("rules reload failed; the previous rules stay in force:\n{}", done->errors);
+          ++reloads_failed;
+          const Alert a = make_reload_failed_alert(wall_clock_ns(), rules->hostname(), done->errors,
+                                                   rules->output_options().time_format_iso_8601);
+          if (!sender.submit(transport::AlertEnvelope{a.uuid, alert_json_text(a)}))
+            log->warn("the reload-failed alert was dropped (too many alerts await the router)");
         }
       }
       if (!*got) continue;

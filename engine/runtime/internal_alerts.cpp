@@ -1,6 +1,7 @@
 #include "engine/runtime/internal_alerts.h"
 
 #include <cstdio>
+#include <sstream>
 
 #include "engine/rules/rule_engine.h"
 
@@ -42,6 +43,38 @@ bool make_internal_alert(const Event& evt, const std::string& hostname, Alert& a
   a.output_fields["evt.time"] = evt.ts_ns;
   a.output_fields["ebpf_enabled"] = true;
   return true;
+}
+
+Alert make_reload_failed_alert(uint64_t time_ns, const std::string& hostname, const std::string& errors,
+                               bool iso8601) {
+  Alert a;
+  a.uuid = make_uuid();
+  a.time_ns = time_ns;
+  a.rule = kReloadFailedRule;
+  a.priority = Priority::kError;
+  a.source = "internal";
+  a.tags = {"peregrine_internal"};
+  a.hostname = hostname;
+  // The summary: --validate's report lists every file ("x.yaml: Ok" / "y.yaml: Invalid") and the error's code
+  // and message further down ("LOAD_ERR_...: ..."); other failures (a file that cannot be read) are one line.
+  std::string summary;
+  std::istringstream in(errors);
+  for (std::string line; std::getline(in, line);) {
+    const size_t b = line.find_first_not_of(" \t");
+    if (b == std::string::npos || line.back() == ':') continue;
+    const bool invalid = line.ends_with(": Invalid");
+    if (summary.empty() || invalid) summary = line.substr(b);
+    if (invalid) break;
+  }
+  if (const size_t e = errors.find("LOAD_ERR_"); e != std::string::npos) {
+    const size_t nl = errors.find('\n', e);
+    summary += " " + errors.substr(e, nl == std::string::npos ? std::string::npos : nl - e);
+  }
+  append_time_prefix(time_ns, a.output, iso8601);
+  a.output += ": Error Falco internal: rules reload failed, the previous rules stay in force. " + summary;
+  a.output_fields["errors"] = errors;
+  a.output_fields["evt.time"] = time_ns;
+  return a;
 }
 
 }  // namespace peregrine::engine
