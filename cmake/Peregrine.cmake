@@ -4,6 +4,13 @@
 # A doctest executable whose TEST_CASEs each become one ctest entry (PROPERTIES are added to each).
 function(peregrine_test name)
   cmake_parse_arguments(T "" "" "SOURCES;LIBS;PROPERTIES" ${ARGN})
+  # ctest splits a discovered test's name at ';' and runs two tests that match nothing: refuse such names here.
+  foreach(src ${T_SOURCES})
+    file(STRINGS ${src} bad REGEX "TEST_CASE\\(\"[^\"]*;")
+    if(bad)
+      message(FATAL_ERROR "${src}: a TEST_CASE name holds ';', which ctest cannot run: ${bad}")
+    endif()
+  endforeach()
   add_executable(${name} ${PROJECT_SOURCE_DIR}/tests/doctest_main.cpp ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_LIBS} peregrine_test_support doctest::doctest)
   target_compile_definitions(${name} PRIVATE

@@ -23,7 +23,7 @@ double engine_metric(int port, const std::string& series) { return metric_value(
 
 }  // namespace
 
-TEST_CASE("engine SIGHUP: a new rules file is loaded; a broken one keeps the old rules and raises an internal alert") {
+TEST_CASE("engine SIGHUP: a new rules file is loaded, a broken one keeps the old rules and raises an internal alert") {
   TempDir dir;
   const auto rules_d = dir / "rules.d";
   std::filesystem::create_directories(rules_d);
