@@ -248,7 +248,6 @@ void DeliveryWorker::complete(uint64_t first, uint64_t end) {
 }
 
 void DeliveryWorker::dead_letter(const std::string& reason, uint64_t seq, const std::string& payload) {
-  metrics_.failed.inc();
   {
     // A warning for the first dead letter, then at most one a minute with the count since (never one per alert).
     std::lock_guard lk(dead_log_mu_);
@@ -265,6 +264,8 @@ void DeliveryWorker::dead_letter(const std::string& reason, uint64_t seq, const 
   if (auto r = dead_letter_.write(name(), reason, where, payload); !r) {
     logger("router")->error("dead-letter write failed for output {} seq {}: {}", name(), seq, r.error().message);
   }
+  // Counted once the letter is written: whoever sees the failed count can read the letter.
+  metrics_.failed.inc();
 }
 
 }  // namespace peregrine::router
