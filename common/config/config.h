@@ -100,6 +100,7 @@ struct EngineConfig {
   int64_t ack_timeout_ms = 2000;         // ack_timeout_ms: resend an alert not acked by the router in this time
   int64_t pending_max = 100000;          // pending_max: unacknowledged alerts kept; beyond, new alerts drop
   std::string replay_file;               // replay_file: JSONL events read instead of the sensor when set
+  bool watch_rules = false;              // watch_rules: reload when a rules file or directory changes
   std::string hostname;                  // hostname: alert "hostname"; empty in the file = gethostname()
   std::vector<AppendOutputConfig> append_output;  // append_output: extra output for matching rules
   FalcoOutputOptions output_options;     // json_include_*_property, time_format_iso_8601 (flat keys)

@@ -25,6 +25,7 @@
 #include "engine/runtime/internal_alerts.h"
 #include "engine/runtime/pipeline.h"
 #include "engine/runtime/reload.h"
+#include "engine/runtime/rules_watcher.h"
 
 namespace peregrine::engine {
 namespace {
@@ -135,6 +136,13 @@ static int run_daemon_checked(const std::string& config_path) {
     shutdown.wait_for(std::chrono::hours(24 * 365 * 100));
   } else {
     transport::EventReceiver receiver(ctx, ec.events_endpoint);
+    std::unique_ptr<RulesWatcher> watcher;
+    if (ec.watch_rules) {
+      watcher = std::make_unique<RulesWatcher>(ec.rules_files);
+      log->info("watching {} rules_files entr{} for changes", ec.rules_files.size(),
+                ec.rules_files.size() == 1 ? "y" : "ies");
+    }
+    const char* reload_wanted = nullptr;
     zmq::message_t msg;
     while (!shutdown.requested()) {
       auto got = receiver.recv(msg, kPollInterval);
@@ -142,8 +150,13 @@ static int run_daemon_checked(const std::string& config_path) {
         log->error("event link failed: {}", got.error().message);
         break;
       }
-      if (hangup.take()) {
-        log->info(reloader.start() ? "SIGHUP: reloading the rules" : "SIGHUP: a reload is already in progress");
+      // A SIGHUP or a change to the rules files asks for a reload; one asked for while a build runs starts after
+      // it, so the last change is always loaded.
+      if (hangup.take()) reload_wanted = "SIGHUP";
+      if (watcher && watcher->changed()) reload_wanted = "a rules file changed";
+      if (reload_wanted && reloader.start()) {
+        log->info("{}: reloading the rules", reload_wanted);
+        reload_wanted = nullptr;
       }
       // Between batches: a finished reload is swapped in here, so each event meets exactly one rule set.
       if (auto done = reloader.poll()) {

@@ -68,3 +68,23 @@ TEST_CASE("engine SIGHUP: a new rules file is loaded, a broken one keeps the old
   CHECK(engine.stop(SIGTERM, 10s) == 0);
   CHECK(router.stop(SIGTERM, 10s) == 0);
 }
+
+TEST_CASE("engine watch_rules: a file added to the rules directory is loaded without a signal") {
+  TempDir dir;
+  const auto rules_d = dir / "rules.d";
+  std::filesystem::create_directories(rules_d);
+  write_file(rules_d / "10-first.yaml", rule_text("first"));
+  auto cfg = write_stack_config(dir, rules_d.string(), "watch_rules: true\n");
+  Process router(dir, "router", cfg);
+  router.ready();
+  Process engine(dir, "engine", cfg);
+  const int port = engine.admin_port();
+  const std::string ok = "peregrine_engine_rules_reloads_total{result=\"ok\"}";
+  CHECK(engine_metric(port, ok) == 0);
+  write_file(rules_d / "20-second.yaml", rule_text("second"));
+  REQUIRE(wait_until([&] { return engine_metric(port, ok) == 1; }, 20s));
+  CHECK(wait_until([&] { return engine.stderr_text().find("loaded 2 rules from 2 file(s)") != std::string::npos; }));
+  CHECK(engine.stderr_text().find("a rules file changed: reloading the rules") != std::string::npos);
+  CHECK(engine.stop(SIGTERM, 10s) == 0);
+  CHECK(router.stop(SIGTERM, 10s) == 0);
+}
