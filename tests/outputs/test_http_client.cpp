@@ -15,6 +15,7 @@
 #include "tests/support/files.h"
 #include "tests/support/http_server.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/wait.h"
 
 using namespace peregrine;
 using namespace peregrine::outputs;
@@ -253,7 +254,8 @@ TEST_CASE("http client: up to `concurrency` requests at once, each on its own co
     int p = peak.load();
     while (now > p && !peak.compare_exchange_weak(p, now)) {
     }
-    std::this_thread::sleep_for(100ms);  // the request is slow on purpose (the receiver's side)
+    // Held until all four are inside at once (or 1.5 s, under the client's 2 s timeout, when they never are).
+    peregrine::testing::wait_until([&] { return inside.load() == 4; }, 1500ms);
     --inside;
   });
   srv.start();
