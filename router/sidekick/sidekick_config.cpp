@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "common/config/yaml_stream.h"
+#include "outputs/alertmanager/alertmanager_output.h"
 
 namespace peregrine::router {
 namespace {
@@ -311,9 +312,7 @@ void alertmanager(SidekickTranslation& t, const Source& src, char** env) {
         continue;
       }
       const std::string name = trim(l.substr(0, colon));
-      const bool label_name = std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_';
-      if (!label_name || name.rfind("__", 0) == 0 ||
-          !std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; })) {
+      if (outputs::prometheus_label_name(name) != name || name.rfind("__", 0) == 0) {
         t.not_honoured.push_back(std::string("alertmanager.") + key + ": '" + name +
                                  "' is not a Prometheus label name, left out");
         continue;
