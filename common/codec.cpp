@@ -122,6 +122,14 @@ class Reader {
     p_ += n;
     return true;
   }
+  bool skip_str() {
+    uint64_t n = 0;
+    if (!var(n)) return false;
+    if (n > kMaxStringLen) return fail("string longer than kMaxStringLen");
+    if (n > remaining()) return fail("string length exceeds remaining bytes");
+    p_ += n;
+    return true;
+  }
   bool list(std::vector<std::string>& v) {
     size_t n = 0;
     if (!count(n, kMaxListLen, "list longer than kMaxListLen")) return false;
@@ -352,20 +360,55 @@ bool read_event(Reader& r, Event& e) {
   return true;
 }
 
-// Decodes the record starting at msg[pos]; on success advances pos past it.
-Result<void> decode_record(std::span<const uint8_t> msg, size_t& pos, Event& out) {
-  auto err = [&](size_t at, std::string_view why) {
-    return make_error("malformed event at offset " + std::to_string(at) + ": " + std::string(why));
+// Reads an event body only as far as its process id (the partition key), with the same checks as read_event on
+// the way and without copying any string.
+bool peek_pid(Reader& r, uint32_t& pid) {
+  uint64_t type = 0, skip = 0;
+  int64_t res = 0;
+  uint8_t source = 0, reserved = 0, n = 0;
+  uint16_t cpu = 0;
+  uint32_t tid = 0;
+  if (!r.fixed(type, 2) || !r.u8(source) || !r.u8(reserved)) return false;
+  if (type >= static_cast<uint64_t>(EventType::kCount)) return r.fail("unknown event type");
+  if (source > static_cast<uint8_t>(EventSource::kK8sAudit)) return r.fail("unknown event source");
+  if (reserved != 0) return r.fail("reserved flags not zero");
+  if (!r.var(skip) || !r.fixed(skip, 8) || !r.svar(res) || !r.var_as(cpu, UINT16_MAX, "cpu exceeds 16 bits") ||
+      !r.u8(n))
+    return false;
+  if (n > kMaxParams) return r.fail("more than kMaxParams params");
+  if (n != event_spec(static_cast<EventType>(type)).nparams) return r.fail("param count does not match the event type");
+  for (uint8_t i = 0; i < n; ++i) {
+    uint8_t tag = 0;
+    if (!r.u8(tag)) return false;
+    if (tag & ~(kParamPresent | kParamHasNum | kParamHasStr)) return r.fail("unknown param tag bits");
+    if ((tag & kParamHasNum) && !r.var(skip)) return false;
+    if ((tag & kParamHasStr) && !r.skip_str()) return false;
+  }
+  return r.u32(tid) && r.u32(pid);
+}
+
+// Checks the u32 length prefix of the record at msg[pos]; returns its body length.
+Result<uint32_t> record_length(std::span<const uint8_t> msg, size_t pos) {
+  auto err = [&](std::string_view why) {
+    return make_error("malformed event at offset " + std::to_string(pos) + ": " + std::string(why));
   };
-  if (msg.size() - pos < 4) return err(pos, "truncated length prefix");
+  if (msg.size() - pos < 4) return err("truncated length prefix");
   const uint32_t len = static_cast<uint32_t>(msg[pos]) | (static_cast<uint32_t>(msg[pos + 1]) << 8) |
                        (static_cast<uint32_t>(msg[pos + 2]) << 16) | (static_cast<uint32_t>(msg[pos + 3]) << 24);
-  if (len > kMaxEventBytes) return err(pos, "event length exceeds kMaxEventBytes");
-  if (len > msg.size() - pos - 4) return err(pos, "event length exceeds remaining bytes");
+  if (len > kMaxEventBytes) return err("event length exceeds kMaxEventBytes");
+  if (len > msg.size() - pos - 4) return err("event length exceeds remaining bytes");
+  return len;
+}
+
+// Decodes the record starting at msg[pos]; on success advances pos past it.
+Result<void> decode_record(std::span<const uint8_t> msg, size_t& pos, Event& out) {
+  auto len = record_length(msg, pos);
+  if (!len) return len.error();
   const uint8_t* body = msg.data() + pos + 4;
-  Reader r(body, body + len);
-  if (!read_event(r, out)) return err(pos + 4 + r.fail_offset(), r.why());
-  pos += 4 + len;
+  Reader r(body, body + *len);
+  if (!read_event(r, out))
+    return make_error("malformed event at offset " + std::to_string(pos + 4 + r.fail_offset()) + ": " + r.why());
+  pos += 4 + *len;
   return {};
 }
 
@@ -424,23 +467,40 @@ Result<BatchDecoder> BatchDecoder::open(std::span<const uint8_t> msg) {
   return BatchDecoder(msg, count);
 }
 
+// Shared by next() and next_record(): the end of the batch (false), or an error once failed.
+std::optional<Result<bool>> BatchDecoder::at_end() {
+  if (failed_) return Result<bool>(error_);
+  if (index_ != count_) return std::nullopt;
+  if (pos_ != msg_.size())
+    return fail("batch: " + std::to_string(msg_.size() - pos_) + " trailing bytes at offset " + std::to_string(pos_));
+  return Result<bool>(false);
+}
+
+Result<bool> BatchDecoder::fail(std::string message) {
+  failed_ = true;
+  error_ = make_error(std::move(message));
+  return error_;
+}
+
 Result<bool> BatchDecoder::next(Event& out) {
-  if (failed_) return error_;
-  if (index_ == count_) {
-    if (pos_ != msg_.size()) {
-      failed_ = true;
-      error_ = make_error("batch: " + std::to_string(msg_.size() - pos_) + " trailing bytes at offset " +
-                          std::to_string(pos_));
-      return error_;
-    }
-    return false;
-  }
+  if (auto end = at_end()) return *end;
   auto r = decode_record(msg_, pos_, out);
-  if (!r) {
-    failed_ = true;
-    error_ = make_error("batch event #" + std::to_string(index_) + ": " + r.error().message);
-    return error_;
-  }
+  if (!r) return fail("batch event #" + std::to_string(index_) + ": " + r.error().message);
+  ++index_;
+  return true;
+}
+
+Result<bool> BatchDecoder::next_record(std::span<const uint8_t>& record, uint32_t& pid) {
+  if (auto end = at_end()) return *end;
+  auto len = record_length(msg_, pos_);
+  if (!len) return fail("batch event #" + std::to_string(index_) + ": " + len.error().message);
+  const uint8_t* body = msg_.data() + pos_ + 4;
+  Reader r(body, body + *len);
+  if (!peek_pid(r, pid))
+    return fail("batch event #" + std::to_string(index_) + ": malformed event at offset " +
+                std::to_string(pos_ + 4 + r.fail_offset()) + ": " + r.why());
+  record = msg_.subspan(pos_, 4 + *len);
+  pos_ += 4 + *len;
   ++index_;
   return true;
 }

@@ -11,7 +11,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "common/event.h"
@@ -56,9 +58,15 @@ class BatchDecoder {
   /// true = decoded one into `out`; false = end of batch; Error = malformed (names the offset and why).
   /// After an error `out` is in an unspecified but valid state and further calls return the same error.
   Result<bool> next(Event& out);
+  /// The next record without decoding it: `record` = its bytes (length prefix included, for decode_one) and
+  /// `pid` = its process id (thread group), read after checking the fields before it. Used to split a batch
+  /// between evaluating threads; the record's remaining fields are checked by decode_one.
+  Result<bool> next_record(std::span<const uint8_t>& record, uint32_t& pid);
   uint32_t count() const { return count_; }
 
  private:
+  std::optional<Result<bool>> at_end();
+  Result<bool> fail(std::string message);
   BatchDecoder(std::span<const uint8_t> msg, uint32_t count) : msg_(msg), count_(count) {}
   std::span<const uint8_t> msg_;
   uint32_t count_ = 0;

@@ -339,3 +339,50 @@ TEST_CASE("steady-state decoding reuses the Event's string and vector storage") 
     CHECK(out.proc.ancestors[2].exepath.data() == anc_exepath_buf);
   }
 }
+
+TEST_CASE("next_record walks a batch without decoding: each record's pid, and its bytes decode to the event") {
+  std::vector<Event> in;
+  for (const auto& spec : event_specs()) in.push_back(samples::full_event(spec.type, static_cast<uint32_t>(in.size())));
+  in.push_back(samples::openat_by_bash());
+  const auto msg = batch_of(in);
+  auto dec = wire::BatchDecoder::open(msg);
+  REQUIRE(dec.ok());
+  std::span<const uint8_t> rec;
+  uint32_t pid = 0;
+  size_t i = 0;
+  while (true) {
+    auto more = dec->next_record(rec, pid);
+    REQUIRE_MESSAGE(more.ok(), more.error().message);
+    if (!*more) break;
+    REQUIRE(i < in.size());
+    CHECK(pid == in[i].proc.pid);
+    Event out;
+    REQUIRE(wire::decode_one(rec, out).ok());
+    CHECK(out == in[i]);
+    ++i;
+  }
+  CHECK(i == in.size());
+}
+
+TEST_CASE("next_record reports a malformed record as next() does, naming the event and the offset") {
+  auto msg = batch_of({samples::openat_by_bash(), samples::openat_by_bash()});
+  const size_t second = wire::kHeaderSize + 4 + (msg.size() - wire::kHeaderSize) / 2;  // the 2nd record's body
+  msg[second] = 0xff;  // event type low byte
+  msg[second + 1] = 0xff;
+  auto a = wire::BatchDecoder::open(msg);
+  auto b = wire::BatchDecoder::open(msg);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  std::span<const uint8_t> rec;
+  uint32_t pid = 0;
+  Event e;
+  REQUIRE(a->next_record(rec, pid).ok());
+  REQUIRE(b->next(e).ok());
+  auto ra = a->next_record(rec, pid);
+  auto rb = b->next(e);
+  REQUIRE_FALSE(ra.ok());
+  REQUIRE_FALSE(rb.ok());
+  CHECK(ra.error().message == rb.error().message);
+  CHECK(ra.error().message.find("batch event #1") != std::string::npos);
+  CHECK_FALSE(a->next_record(rec, pid).ok());  // stays failed
+}
