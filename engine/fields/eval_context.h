@@ -33,12 +33,28 @@ class EvalContext {
     return *slots_[id];
   }
 
+  /// A shared sub-condition's result for the current event (engine/filter/nodes.h): true and `v` set when kept.
+  bool memo_get(uint32_t id, bool& v) const {
+    if (id >= memo_.size() || memo_[id].generation != generation_) return false;
+    v = memo_[id].value;
+    return true;
+  }
+  void memo_put(uint32_t id, bool v) {
+    if (id >= memo_.size()) memo_.resize(id + 1);  // warm-up only: the table keeps its size
+    memo_[id] = Memo{generation_, v};
+  }
+
  private:
   void grow(uint32_t id);
+  struct Memo {
+    uint64_t generation = 0;  // generations start at 1 (reset), so a fresh entry never matches
+    bool value = false;
+  };
 
   const Event* evt_ = nullptr;
   uint64_t generation_ = 0;
   std::vector<std::unique_ptr<ExtractSlot>> slots_;  // pointers: slots stay put while the table grows
+  std::vector<Memo> memo_;
 };
 
 inline const ExtractedValue& Extractor::get(EvalContext& ctx) const {

@@ -1,4 +1,5 @@
 // evt.* (and syscall.type): the event itself — type, number, time, return value and typed parameters.
+#include <array>
 #include <cstdio>
 #include <ctime>
 
@@ -174,10 +175,26 @@ bool is_open_type(EventType t) {
   return t == EventType::kOpen || t == EventType::kOpenat || t == EventType::kOpenat2 || t == EventType::kCreat;
 }
 // Returns open flags (creat = O_CREAT|O_WRONLY|O_TRUNC) or -1 when not an open event.
+// param_index(type, name) for every type, computed once: these run on every open event.
+using ParamIndexTable = std::array<int8_t, static_cast<size_t>(EventType::kCount)>;
+ParamIndexTable param_index_table(std::string_view name) {
+  ParamIndexTable a{};
+  for (size_t i = 0; i < a.size(); ++i) a[i] = static_cast<int8_t>(param_index(static_cast<EventType>(i), name));
+  return a;
+}
+int flags_param(EventType t) {
+  static const ParamIndexTable table = param_index_table("flags");
+  return static_cast<size_t>(t) < table.size() ? table[static_cast<size_t>(t)] : -1;
+}
+int mode_param(EventType t) {
+  static const ParamIndexTable table = param_index_table("mode");
+  return static_cast<size_t>(t) < table.size() ? table[static_cast<size_t>(t)] : -1;
+}
+
 int64_t open_flags(const Event& e) {
   if (!is_open_type(e.type)) return -1;
   if (e.type == EventType::kCreat) return 0100 | 01 | 01000;
-  int i = param_index(e.type, "flags");
+  int i = flags_param(e.type);
   if (i < 0 || static_cast<size_t>(i) >= e.params.size() || !e.params[i].present) return -1;
   return static_cast<int64_t>(e.params[i].num);
 }
@@ -192,7 +209,7 @@ void ex_open_write(const Event& e, const FieldArg&, ExtractSlot& s) {
 void ex_open_exec(const Event& e, const FieldArg&, ExtractSlot& s) {
   int64_t f = open_flags(e);
   if (f < 0) return;
-  int mi = param_index(e.type, "mode");
+  int mi = mode_param(e.type);
   uint64_t mode = (mi >= 0 && static_cast<size_t>(mi) < e.params.size()) ? e.params[mi].num : 0;
   fields::set_bool(s, (f & (0100 | 020000000)) != 0 && (mode & 0111) != 0);
 }

@@ -5,6 +5,8 @@
 #include "engine/fields/falco_params.h"
 
 #include <array>
+#include <cctype>
+#include <charconv>
 #include <cinttypes>
 #include <cstdio>
 
@@ -108,16 +110,22 @@ const SpecTable& specs() {
   return table;
 }
 
-void append_num(std::string& out, const char* fmt, uint64_t v) {
+// Numbers as printf's %llu / %llX / %#llo / %lld would write them, without printf (this is on the evaluation
+// path: evt.arg.* in conditions renders parameters).
+void append_num(std::string& out, int base, uint64_t v) {
   char buf[32];
-  const int n = std::snprintf(buf, sizeof buf, fmt, v);
-  out.append(buf, n > 0 ? static_cast<size_t>(n) : 0);
+  char* p = buf;
+  if (base == 8 && v != 0) *p++ = '0';  // %#o
+  const auto r = std::to_chars(p, buf + sizeof buf, v, base);
+  if (base == 16)
+    for (char* c = p; c != r.ptr; ++c) *c = static_cast<char>(std::toupper(static_cast<unsigned char>(*c)));
+  out.append(buf, r.ptr);
 }
 
 void append_signed(std::string& out, int64_t v) {
   char buf[32];
-  const int n = std::snprintf(buf, sizeof buf, "%" PRId64, v);
-  out.append(buf, n > 0 ? static_cast<size_t>(n) : 0);
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
 }
 
 // PT_BYTEBUF in libsinsp's default format: every non-printable byte shows as '.'.
@@ -242,23 +250,13 @@ void resolve(const Event& e, size_t idx, const Spec& s, uint64_t v, std::string&
   }
 }
 
-}  // namespace
-
-void falco_param_texts(const Event& e, size_t idx, std::string& raw, std::string& resolved) {
-  raw.clear();
-  resolved.clear();
-  const Param& p = e.params[idx];
-  if (!p.present) {
-    raw = "NULL";
-    return;
-  }
-  const Spec& s = specs()[static_cast<size_t>(e.type)][idx];
-  const uint64_t v = s.res == Res::kTable ? falco::table(s.table).to_ppm(p.num) : p.num;
+// The parameter as Falco prints it before resolution (numbers, text, argv lists).
+void raw_text(const Event& e, const Param& p, const Spec& s, uint64_t v, std::string& raw) {
   switch (s.raw) {
     case Raw::kSigned: append_signed(raw, static_cast<int64_t>(p.num)); break;
-    case Raw::kUnsigned: append_num(raw, "%" PRIu64, v); break;
-    case Raw::kHex: append_num(raw, "%" PRIX64, v); break;
-    case Raw::kOct: append_num(raw, "%#" PRIo64, v); break;
+    case Raw::kUnsigned: append_num(raw, 10, v); break;
+    case Raw::kHex: append_num(raw, 16, v); break;
+    case Raw::kOct: append_num(raw, 8, v); break;
     case Raw::kText: raw = p.str; break;
     case Raw::kDots: append_dots(raw, p.str); break;
     case Raw::kArgv:
@@ -276,13 +274,38 @@ void falco_param_texts(const Event& e, size_t idx, std::string& raw, std::string
       else append_signed(raw, static_cast<int32_t>(static_cast<uint32_t>(p.num)));
       break;
   }
+}
+
+uint64_t param_value(const Param& p, const Spec& s) {
+  return s.res == Res::kTable ? falco::table(s.table).to_ppm(p.num) : p.num;
+}
+
+}  // namespace
+
+void falco_param_texts(const Event& e, size_t idx, std::string& raw, std::string& resolved) {
+  raw.clear();
+  resolved.clear();
+  const Param& p = e.params[idx];
+  if (!p.present) {
+    raw = "NULL";
+    return;
+  }
+  const Spec& s = specs()[static_cast<size_t>(e.type)][idx];
+  const uint64_t v = param_value(p, s);
+  raw_text(e, p, s, v, raw);
   resolve(e, idx, s, v, resolved);
 }
 
 bool falco_arg_text(const Event& e, size_t idx, std::string& out, std::string& scratch) {
   if (idx >= e.params.size() || !e.params[idx].present) return false;
-  falco_param_texts(e, idx, out, scratch);
-  if (!scratch.empty()) out.swap(scratch);
+  // The resolved form when there is one, else the raw one: the raw text is only built when it is the answer.
+  (void)scratch;
+  out.clear();
+  const Param& p = e.params[idx];
+  const Spec& s = specs()[static_cast<size_t>(e.type)][idx];
+  const uint64_t v = param_value(p, s);
+  resolve(e, idx, s, v, out);
+  if (out.empty()) raw_text(e, p, s, v, out);
   return true;
 }
 

@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "engine/filter/evttypes.h"
+#include "engine/filter/nodes.h"
 #include "engine/filter/operands.h"
 #include "engine/filter/predicates.h"
 
@@ -14,57 +15,6 @@ namespace peregrine::engine {
 namespace {
 
 constexpr std::string_view kUnknownFieldPrefix = "filter_check called with nonexistent field ";
-
-class Node {
- public:
-  virtual ~Node() = default;
-  virtual bool eval(EvalContext& ctx) const = 0;
-};
-using NodePtr = std::unique_ptr<Node>;
-
-class AndNode final : public Node {
- public:
-  explicit AndNode(std::vector<NodePtr> c) : c_(std::move(c)) {}
-  bool eval(EvalContext& ctx) const override {
-    for (const auto& n : c_)
-      if (!n->eval(ctx)) return false;
-    return true;
-  }
-
- private:
-  std::vector<NodePtr> c_;
-};
-
-class OrNode final : public Node {
- public:
-  explicit OrNode(std::vector<NodePtr> c) : c_(std::move(c)) {}
-  bool eval(EvalContext& ctx) const override {
-    for (const auto& n : c_)
-      if (n->eval(ctx)) return true;
-    return false;
-  }
-
- private:
-  std::vector<NodePtr> c_;
-};
-
-class NotNode final : public Node {
- public:
-  explicit NotNode(NodePtr c) : c_(std::move(c)) {}
-  bool eval(EvalContext& ctx) const override { return !c_->eval(ctx); }
-
- private:
-  NodePtr c_;
-};
-
-class ConstNode final : public Node {
- public:
-  explicit ConstNode(bool v) : v_(v) {}
-  bool eval(EvalContext&) const override { return v_; }
-
- private:
-  bool v_;
-};
 
 // `evt.type = X`, `!= X`, `in (...)`: one bit per event type, decided at compile time from the type names.
 // evt.type renders event_spec(type).name, so this is the same comparison without extracting or comparing strings
@@ -280,11 +230,15 @@ class ValCheck final : public Node {
 
 class CompiledFilter final : public Filter {
  public:
-  explicit CompiledFilter(NodePtr root) : root_(std::move(root)) {}
+  explicit CompiledFilter(NodePtr root) : root_(std::move(root)) {
+    guard_ = root_->required_memo_id();  // the root's first shared conjunct
+  }
   bool eval(EvalContext& ctx) const override { return root_->eval(ctx); }
+  int32_t guard_memo_id() const override { return guard_; }
 
  private:
   NodePtr root_;
+  int32_t guard_ = -1;
 };
 
 struct CompileFail {
@@ -335,6 +289,20 @@ class Compiler {
       : reg_(reg), opts_(opts), pool_(opts.pool ? *opts.pool : default_extractor_pool()), warnings_(warnings) {}
 
   NodePtr compile(const Ast& a) {
+    NodePtr n = compile_node(a);
+    // EvtTypeNode and ConstNode cost less than a memo look-up; everything else is shared when a pool is given.
+    if (!opts_.nodes || !(a.kind == AstKind::kAnd || a.kind == AstKind::kOr || a.kind == AstKind::kNot))
+      return n;
+    // The key names what else decides the compiled form: the rule's source and the unknown-field policy. The
+    // subtree was compiled anyway, so a shared node changes neither the warnings nor the errors a rule gets.
+    std::string key = opts_.source == EventSource::kK8sAudit ? "k|" : "s|";
+    key += opts_.skip_unknown_fields ? "u|" : "-|";
+    key += a.to_string();
+    return opts_.nodes->intern(key, std::move(n));
+  }
+
+ private:
+  NodePtr compile_node(const Ast& a) {
     switch (a.kind) {
       case AstKind::kAnd:
       case AstKind::kOr: {
@@ -354,7 +322,6 @@ class Compiler {
     }
   }
 
- private:
   [[noreturn]] void fail(std::string msg, size_t offset, std::string code = std::string(kErrCompile),
                          std::string field = {}) {
     throw CompileFail{std::move(code), std::move(msg), offset, std::move(field)};

@@ -18,6 +18,8 @@
 
 namespace peregrine::engine {
 
+class FilterNodePool;
+
 /// A non-fatal finding while compiling. Codes follow Falco's load-result names where one exists:
 /// LOAD_UNSAFE_NA_CHECK, LOAD_DEPRECATED_ITEM, LOAD_UNKNOWN_FILTER, LOAD_COMPILE_CONDITION (RHS looks like a field).
 struct Diagnostic {
@@ -43,6 +45,9 @@ struct CompileOptions {
   bool skip_unknown_fields = false;
   /// Extractor sharing; nullptr = default_extractor_pool().
   ExtractorPool* pool = nullptr;
+  /// Sub-condition sharing and per-event memoisation (engine/filter/nodes.h); nullptr = none. Every filter
+  /// compiled with one pool must be evaluated with one EvalContext per thread (memo slots are per pool).
+  FilterNodePool* nodes = nullptr;
   /// Source of the rule (k8s_audit rules may only use k8s audit fields and the generic ones).
   EventSource source = EventSource::kSyscall;
 };
@@ -53,6 +58,10 @@ class Filter {
   virtual ~Filter() = default;
   /// True if the condition matches ctx's current event. Never throws, never allocates in steady state.
   virtual bool eval(EvalContext& ctx) const = 0;
+  /// The memo slot of a shared sub-condition that must hold for this filter to match (its first conjunct, when
+  /// compiled with a FilterNodePool), or -1. When the context already holds `false` there for the current
+  /// event, eval() would return false: the rule engine skips the rule without walking it.
+  virtual int32_t guard_memo_id() const { return -1; }
 };
 
 /// Compiles `ast`. Warnings are appended to `warnings` when given; on failure `failure` (when given)

@@ -1,5 +1,7 @@
 #include "engine/rules/rule_compiler.h"
 
+#include "engine/filter/nodes.h"
+
 #include "engine/filter/open_prefilter.h"
 
 #include <map>
@@ -240,6 +242,7 @@ class RuleCompiler {
     }
     CompileOptions opts;
     opts.pool = &pool_;
+    opts.nodes = &nodes_;
     opts.source = rule.source == kSourceK8sAudit ? EventSource::kK8sAudit : EventSource::kSyscall;
     std::vector<Diagnostic> warnings;
     CompileFailure failure;
@@ -275,6 +278,7 @@ class RuleCompiler {
     c->defined_enabled = rule.enabled;
     c->condition = text;
     c->filter = std::move(filter).value();
+    c->guard = c->filter->guard_memo_id();
     c->output = std::move(output).value();
     c->index = rule.index;
     c->reads_proc_env = ast_reads_proc_env(*ast) || output_reads_proc_env(c->output);
@@ -299,6 +303,7 @@ class RuleCompiler {
   Collector& col_;
   const FieldRegistry& registry_;
   ExtractorPool& pool_;
+  FilterNodePool nodes_;  // sub-conditions shared by this load's rules (engine/filter/nodes.h)
   LoadResult& res_;
   std::vector<ListInfo> lists_;
   std::vector<AstPtr> macro_asts_;

@@ -36,6 +36,7 @@ struct CompiledRule {
   bool defined_enabled = true;        // `enabled:` as written (after overrides)
   std::string condition;              // final text after exceptions and list substitution
   std::unique_ptr<Filter> filter;
+  int32_t guard = -1;                 // filter->guard_memo_id(): skip the rule when that sub-condition is false
   OutputFormat output;
   EventTypeSet evttypes;              // event types the rule can match
   OpenFilter open_filter{false, {}};  // opens the rule can match (none for k8s_audit rules)

@@ -255,6 +255,9 @@ void RuleEngine::process(const Event& evt, std::vector<Alert>& out) {
   ctx_.reset(evt);
   for (size_t i : candidates) {
     const CompiledRule& rule = *rules_[i];
+    // A shared conjunct another rule already found false for this event decides without walking the filter.
+    bool known = false;
+    if (rule.guard >= 0 && ctx_.memo_get(static_cast<uint32_t>(rule.guard), known) && !known) continue;
     if (!rule.filter->eval(ctx_)) continue;
     ++matches_[i];
     out.emplace_back();
