@@ -1,11 +1,17 @@
 // Engine throughput on one core: a realistic event mix through RuleEngine::process() with (a) the upstream
-// stable rules, (b) Peregrine's default rules, (c) no rules. Two modes per configuration:
+// rules (stable by default; --upstream-rules takes several files), (b) Peregrine's default rules, (c) no rules.
+// Two modes per configuration:
 //   eval         events already decoded (the rules' cost alone)
 //   decode+eval  events decoded from 64 KiB wire batches first (what the daemon does per event)
-// Each measurement is repeated and the best run is kept. Results and the command: docs/performance.md.
+// --threads N adds the daemon's multi-core path (EvalWorkers) with 1 and N workers, in wall-clock events/s;
+// --per-rule prints each rule's own cost. Each measurement is repeated and the best run is kept. Results and the
+// command: docs/performance.md.
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <memory>
 #include <ctime>
 #include <cstdio>
 #include <filesystem>
@@ -15,6 +21,7 @@
 #include "bench/engine/event_mix.h"
 #include "common/codec.h"
 #include "engine/rules/rule_engine.h"
+#include "engine/runtime/workers.h"
 
 using namespace peregrine;
 /// Thread CPU time: the machine is shared, so wall time would measure the neighbours too. Events per CPU-second
@@ -109,6 +116,64 @@ Measured measure(engine::RuleEngine& eng, const std::vector<Event>& events,
   return m;
 }
 
+// Cost of each rule alone over the mix (ns per event of the whole mix, minus the no-rules pass): where to look.
+void per_rule_costs(engine::RuleEngine& eng, const std::vector<Event>& events, double seconds) {
+  std::vector<Alert> alerts;
+  auto pass = [&] {
+    for (const auto& e : events) {
+      eng.process(e, alerts);
+      alerts.clear();
+    }
+    return events.size();
+  };
+  eng.enable_rules("*", false);
+  const double base_ns = 1e9 / best_rate(pass, seconds, 1);
+  std::vector<std::pair<double, std::string>> costs;
+  for (const auto& r : eng.rules()) {
+    if (!r->defined_enabled) continue;
+    eng.enable_rules(r->name, true);
+    costs.emplace_back(1e9 / best_rate(pass, seconds, 1) - base_ns, r->name);
+    eng.enable_rules(r->name, false);
+  }
+  std::sort(costs.rbegin(), costs.rend());
+  double total = 0;
+  for (const auto& [ns, name] : costs) total += ns;
+  std::printf("\nper-rule cost over the mix (ns/event, each rule alone; sum %.0f ns):\n", total);
+  for (const auto& [ns, name] : costs) std::printf("  %8.1f  %s\n", ns, name.c_str());
+  eng.enable_rules("*", true);
+}
+
+// Wall-clock throughput of the daemon's multi-core path: batches split by process (EvalWorkers::dispatch on this
+// thread, as the daemon's receiving thread does) and evaluated by `threads` workers, each with its own rule set.
+double workers_rate(const std::vector<std::string>& files, const std::vector<std::vector<uint8_t>>& batches,
+                    size_t threads, double seconds) {
+  std::vector<std::shared_ptr<engine::RuleEngine>> sets;
+  for (size_t i = 0; i < threads; ++i) {
+    auto r = std::make_shared<engine::RuleEngine>();
+    r->set_hostname("bench");
+    if (!files.empty() && !r->load_files(files).successful()) return 0;
+    sets.push_back(std::move(r));
+  }
+  metrics::Registry reg;
+  std::atomic<uint64_t> alerts{0};
+  engine::EvalWorkers workers(std::move(sets), [&](const Alert&, std::string&&) { return ++alerts > 0; }, reg);
+  auto pass = [&] {
+    for (const auto& b : batches) (void)workers.dispatch(engine::SharedBatch{nullptr, b});
+  };
+  pass();  // warm-up: memo tables, slot tables, caches
+  if (!workers.drain(std::chrono::minutes(5))) return 0;
+  const uint64_t before = workers.events();
+  const auto start = std::chrono::steady_clock::now();
+  double el = 0;
+  do {
+    pass();
+    el = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  } while (el < seconds);
+  if (!workers.drain(std::chrono::minutes(5))) return 0;
+  el = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return static_cast<double>(workers.events() - before) / el;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -116,15 +181,19 @@ int main(int argc, char** argv) {
   size_t n_events = 65536;
   double seconds = 1.0;
   int reps = 3;
-  std::string upstream = std::string(PEREGRINE_SOURCE_DIR) + "/../shared/falco-rules/falco_rules.yaml";
+  std::vector<std::string> upstream = {std::string(PEREGRINE_SOURCE_DIR) + "/../shared/falco-rules/falco_rules.yaml"};
   std::string defaults = std::string(PEREGRINE_SOURCE_DIR) + "/rules/peregrine_rules.yaml";
   app.add_option("--events", n_events, "distinct events in the mix");
   app.add_option("--seconds", seconds, "minimum duration of one measurement");
   app.add_option("--reps", reps, "repetitions per measurement (best kept)");
-  app.add_option("--upstream-rules", upstream, "upstream stable rules file");
+  app.add_option("--upstream-rules", upstream, "upstream rules files for (a), loaded in order (stable first)");
   app.add_option("--default-rules", defaults, "Peregrine default rules file");
   std::string only;
   app.add_option("--only", only, "run one configuration: a, b or c (for profiling)");
+  size_t threads = 0;
+  app.add_option("--threads", threads, "also measure the multi-core path (decode+eval, wall clock) with 1 and N workers");
+  bool per_rule = false;
+  app.add_flag("--per-rule", per_rule, "also print each rule's own cost in the last configuration (profiling)");
   CLI11_PARSE(app, argc, argv);
 
   const auto events = bench::make_event_mix(n_events, 42);
@@ -140,10 +209,10 @@ int main(int argc, char** argv) {
     std::vector<std::string> files;
   };
   std::vector<Config> configs = {{"(c) no rules", {}}, {"(b) default rules", {defaults}}};
-  if (std::filesystem::exists(upstream)) {
-    configs.push_back({"(a) upstream stable rules", {upstream}});
+  if (std::all_of(upstream.begin(), upstream.end(), [](const auto& f) { return std::filesystem::exists(f); })) {
+    configs.push_back({upstream.size() == 1 ? "(a) upstream stable rules" : "(a) upstream rules (all files)", upstream});
   } else {
-    std::printf("upstream rules not found at %s: (a) skipped\n", upstream.c_str());
+    std::printf("upstream rules not found (%s ...): (a) skipped\n", upstream.front().c_str());
   }
   if (!only.empty()) {
     std::erase_if(configs, [&](const Config& c) { return std::string(c.name).substr(1, 1) != only; });
@@ -164,6 +233,24 @@ int main(int argc, char** argv) {
     results.push_back(m);
     std::printf("%-28s %6zu %14.0f %14.0f %10llu\n", c.name, eng.rules().size(), m.eval_eps, m.decode_eps,
                 static_cast<unsigned long long>(m.alerts));
+  }
+  if (threads > 0 && !configs.empty()) {
+    const auto& c = configs.back();
+    std::printf("\nmulti-core path, %s, wall clock (events/s over all workers):\n", c.name);
+    double one = 0;
+    for (size_t n : {size_t{1}, threads}) {
+      double best = 0;
+      for (int r = 0; r < reps; ++r) best = std::max(best, workers_rate(c.files, batches, n, seconds));
+      if (n == 1) one = best;
+      std::printf("  %2zu worker%s %14.0f ev/s   %.2fx one worker\n", n, n == 1 ? " " : "s", best, best / one);
+      if (threads == 1) break;
+    }
+  }
+  if (per_rule && !configs.empty()) {
+    engine::RuleEngine eng;
+    eng.set_hostname("bench");
+    if (!eng.load_files(configs.back().files).successful()) return 1;
+    per_rule_costs(eng, events, seconds);
   }
   std::printf("\nslowdown vs (c) no rules (time per event ratio):\n");
   for (size_t i = 1; i < results.size() && only.empty(); ++i) {

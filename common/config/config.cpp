@@ -162,6 +162,7 @@ EngineConfig read_engine(NodeReader r) {
   c.pending_max = r.integer("pending_max", c.pending_max, 1, 100000000);
   c.replay_file = r.str("replay_file", c.replay_file);
   c.watch_rules = r.boolean("watch_rules", c.watch_rules);
+  c.threads = r.integer("threads", c.threads, 0, kMaxEvalThreads);
   c.hostname = r.str("hostname", c.hostname);
   if (c.hostname.empty()) c.hostname = default_hostname();
   c.append_output = read_append_output(r);

@@ -84,6 +84,8 @@ struct FalcoOutputOptions {
   bool operator==(const FalcoOutputOptions&) const = default;
 };
 
+inline constexpr int64_t kMaxEvalThreads = 64;  // engine.threads' upper bound (and the cap of threads: 0)
+
 struct EngineConfig {
   LogConfig log;
   HttpConfig http{true, "127.0.0.1:9102"};
@@ -101,6 +103,7 @@ struct EngineConfig {
   int64_t pending_max = 100000;          // pending_max: unacknowledged alerts kept; beyond, new alerts drop
   std::string replay_file;               // replay_file: JSONL events read instead of the sensor when set
   bool watch_rules = false;              // watch_rules: reload when a rules file or directory changes
+  int64_t threads = 0;                   // threads: evaluating threads; 0 = one per core, at most kMaxEvalThreads
   std::string hostname;                  // hostname: alert "hostname"; empty in the file = gethostname()
   std::vector<AppendOutputConfig> append_output;  // append_output: extra output for matching rules
   FalcoOutputOptions output_options;     // json_include_*_property, time_format_iso_8601 (flat keys)

@@ -26,6 +26,7 @@
 #include "engine/runtime/pipeline.h"
 #include "engine/runtime/reload.h"
 #include "engine/runtime/rules_watcher.h"
+#include "engine/runtime/workers.h"
 
 namespace peregrine::engine {
 namespace {
@@ -70,6 +71,14 @@ void replay_file(const std::string& path, Pipeline& pipeline, spdlog::logger& lo
   log.info("replayed {} ({} lines, {} rejected)", path, lineno, bad);
 }
 
+// The evaluating threads' rule sets: the one this thread also reads, then its replicas.
+std::vector<std::shared_ptr<RuleEngine>> all_sets(const std::shared_ptr<RuleEngine>& first,
+                                                  std::vector<std::unique_ptr<RuleEngine>> replicas) {
+  std::vector<std::shared_ptr<RuleEngine>> sets{first};
+  for (auto& r : replicas) sets.push_back(std::move(r));
+  return sets;
+}
+
 }  // namespace
 
 static int run_daemon_checked(const std::string& config_path);
@@ -91,9 +100,14 @@ static int run_daemon_checked(const std::string& config_path) {
   auto log = logger("engine");
 
   HangupSignal hangup;  // from here on SIGHUP reloads the rules instead of ending the process
-  auto rules = std::make_unique<RuleEngine>();
-  configure_rules(*rules, ec, *log);  // load errors are fatal here (exit code 2); on SIGHUP they keep the old set
-  RulesReloader reloader([&ec, log] { return build_rules(ec, *log); });
+  // One rule set per evaluating thread; replay mode evaluates on this thread (a file has no per-process stream).
+  const size_t threads = ec.replay_file.empty() ? eval_thread_count(ec) : 1;
+  auto initial = build_rules(ec, *log, threads);
+  // Load errors are fatal here (exit code 2); on SIGHUP they keep the old set.
+  if (!initial.rules) throw std::runtime_error(initial.errors);
+  // `rules` answers the selection, hostname and output options (const reads, safe beside worker 0's process()).
+  std::shared_ptr<RuleEngine> rules = std::move(initial.rules);
+  RulesReloader reloader([&ec, log, threads] { return build_rules(ec, *log, threads); });
 
   metrics::Registry reg;
   ShutdownSignal shutdown;
@@ -121,12 +135,15 @@ static int run_daemon_checked(const std::string& config_path) {
   transport::ControlPublisher control(ctx, ec.control_endpoint);
   publish_selection(control, *rules, *log);
 
-  Pipeline pipeline(
-      *rules,
-      [&](const Alert& a, std::string&& json) {
-        return sender.submit(transport::AlertEnvelope{a.uuid, std::move(json)});
-      },
-      reg);
+  const AlertSink sink = [&](const Alert& a, std::string&& json) {
+    return sender.submit(transport::AlertEnvelope{a.uuid, std::move(json)});
+  };
+  Pipeline pipeline(*rules, sink, reg);  // threads == 1 (and replay); its counters are the workers' too
+  std::unique_ptr<EvalWorkers> workers;
+  if (threads > 1) {
+    workers = std::make_unique<EvalWorkers>(all_sets(rules, std::move(initial.replicas)), sink, reg);
+    log->info("evaluating on {} threads, events partitioned by process", threads);
+  }
   http::AdminServer admin(ec.http, reg, [] { return true; });
   if (admin.port() != 0) log->info("admin endpoints on {}:{}", admin.host(), admin.port());
   if (auto r = announce_ready({{"admin_port", admin.port()}}); !r) throw std::runtime_error(r.error().message);
@@ -166,9 +183,12 @@ static int run_daemon_checked(const std::string& config_path) {
       // Between batches: a finished reload is swapped in here, so each event meets exactly one rule set.
       if (auto done = reloader.poll()) {
         if (done->rules) {
-          pipeline.set_rules(*done->rules);
-          ++reloads_ok;
           rules = std::move(done->rules);
+          if (workers)
+            workers->swap_rules(all_sets(rules, std::move(done->replicas)));
+          else
+            pipeline.set_rules(*rules);
+          ++reloads_ok;
           publish_selection(control, *rules, *log);
         } else {
           log->error("rules reload failed; the previous rules stay in force:\n{}", done->errors);
@@ -180,11 +200,20 @@ static int run_daemon_checked(const std::string& config_path) {
         }
       }
       if (!*got) continue;
-      auto r = pipeline.process_batch(transport::view(msg));
+      Result<void> r;
+      if (workers) {
+        // The workers read the message after this loop has moved on: hand them its ownership.
+        auto owned = std::make_shared<zmq::message_t>(std::move(msg));
+        const auto bytes = transport::view(*owned);
+        r = workers->dispatch(SharedBatch{std::move(owned), bytes});
+      } else {
+        r = pipeline.process_batch(transport::view(msg));
+      }
       if (!r) log->warn("bad event batch: {}", r.error().message);
     }
   }
 
+  if (workers && !workers->drain(kDrainTimeout)) log->warn("the evaluating threads did not finish their queues");
   log->info("stopping: {} events, {} alerts; waiting for the router to acknowledge {} alerts",
             pipeline.events(), pipeline.alerts(), sender.unacked());
   if (!sender.flush(kDrainTimeout))

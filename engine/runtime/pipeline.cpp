@@ -33,18 +33,47 @@ Result<void> Pipeline::process_batch(std::span<const uint8_t> batch) {
     auto more = dec->next(scratch_);
     if (!more) {
       decode_errors_->inc();
+      publish_counts();
       return more.error();
     }
-    if (!*more) return {};
-    process_event(scratch_);
+    if (!*more) break;
+    evaluate(scratch_);
   }
+  publish_counts();
+  return {};
+}
+
+Result<void> Pipeline::process_records(std::span<const std::span<const uint8_t>> records) {
+  Result<void> first_error;
+  for (const auto& rec : records) {
+    if (auto r = wire::decode_one(rec, scratch_); !r) {
+      decode_errors_->inc();
+      if (first_error) first_error = r.error();
+      continue;
+    }
+    evaluate(scratch_);
+  }
+  publish_counts();
+  return first_error;
 }
 
 void Pipeline::process_event(const Event& evt) {
+  evaluate(evt);
+  publish_counts();
+}
+
+void Pipeline::publish_counts() {
+  if (n_events_) events_->inc(n_events_);
+  if (n_alerts_) alerts_->inc(n_alerts_);
+  if (n_drop_reports_) drop_reports_->inc(n_drop_reports_);
+  n_events_ = n_alerts_ = n_drop_reports_ = 0;
+}
+
+void Pipeline::evaluate(const Event& evt) {
   matches_.clear();
   if (is_internal_event(evt)) {
     // A report for the engine, not an event for the rules.
-    drop_reports_->inc();
+    ++n_drop_reports_;
     matches_.emplace_back();
     const bool iso = rules_->output_options().time_format_iso_8601;
     if (!make_internal_alert(evt, rules_->hostname(), matches_.back(), iso)) {
@@ -52,7 +81,7 @@ void Pipeline::process_event(const Event& evt) {
       return;
     }
   } else {
-    events_->inc();
+    ++n_events_;
     rules_->process(evt, matches_);
   }
   // Falco leaves the switched-off keys out of the JSON it publishes (internal alerts keep theirs). "output" stays,
@@ -61,7 +90,7 @@ void Pipeline::process_event(const Event& evt) {
   const bool drop_tags = !opt.json_include_tags_property && !is_internal_event(evt);
   const bool drop_fields = !opt.json_include_output_fields_property && !is_internal_event(evt);
   for (auto& a : matches_) {
-    alerts_->inc();
+    ++n_alerts_;
     nlohmann::json j = a;
     if (drop_tags) j.erase("tags");
     if (drop_fields) j.erase("output_fields");

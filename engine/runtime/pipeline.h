@@ -1,7 +1,7 @@
 // The engine's per-event path: decode a batch in place, evaluate it, hand alerts to the router link.
 //
 // Kept apart from daemon.cpp (which wires sockets, config and signals) so it can be tested and benchmarked
-// without any socket. Single-threaded: one pipeline per evaluating thread.
+// without any socket. Single-threaded: one pipeline per evaluating thread (engine/runtime/workers.h).
 #pragma once
 
 #include <cstdint>
@@ -30,6 +30,9 @@ class Pipeline {
   Result<void> process_batch(std::span<const uint8_t> batch);
   /// Evaluates one already-decoded event.
   void process_event(const Event& evt);
+  /// Decodes and evaluates single records (wire::BatchDecoder::next_record's), in order: an evaluating thread's
+  /// share of a batch. A malformed record is counted and skipped; the first such error is returned.
+  Result<void> process_records(std::span<const std::span<const uint8_t>> records);
   /// Evaluates every later event with `rules` (a reload's new set). Call between batches, on this pipeline's
   /// thread; the previous set may be destroyed once this returns.
   void set_rules(RuleEngine& rules) { rules_ = &rules; }
@@ -38,6 +41,12 @@ class Pipeline {
   uint64_t alerts() const { return alerts_->value(); }
 
  private:
+  void evaluate(const Event& evt);
+  // Per-event counts are kept here and added to the shared counters once per batch: several pipelines (one
+  // per evaluating thread) share the counters, and an atomic add per event would bounce their cache line.
+  void publish_counts();
+  uint64_t n_events_ = 0, n_alerts_ = 0, n_drop_reports_ = 0;
+
   RuleEngine* rules_;
   AlertSink sink_;
   Event scratch_;               // reused by the decoder: no allocation in steady state

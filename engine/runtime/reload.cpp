@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <stdexcept>
+#include <thread>
 
 #include "engine/rules/rules_paths.h"
 
@@ -45,16 +47,28 @@ void configure_rules(RuleEngine& rules, const config::EngineConfig& ec, spdlog::
   log.info("loaded {} rules from {} file(s)", rules.rules().size(), files->size());
 }
 
-ReloadOutcome build_rules(const config::EngineConfig& ec, spdlog::logger& log) {
+ReloadOutcome build_rules(const config::EngineConfig& ec, spdlog::logger& log, size_t copies) {
   ReloadOutcome out;
   try {
     auto rules = std::make_unique<RuleEngine>();
     configure_rules(*rules, ec, log);
+    spdlog::logger quiet("engine.replica");  // no sinks: the first copy has already reported warnings
+    for (size_t i = 1; i < copies; ++i) {
+      out.replicas.push_back(std::make_unique<RuleEngine>());
+      configure_rules(*out.replicas.back(), ec, quiet);
+    }
     out.rules = std::move(rules);
   } catch (const std::exception& e) {
+    out.replicas.clear();
     out.errors = e.what();
   }
   return out;
+}
+
+size_t eval_thread_count(const config::EngineConfig& ec) {
+  if (ec.threads > 0) return static_cast<size_t>(ec.threads);
+  const size_t cores = std::thread::hardware_concurrency();
+  return std::clamp<size_t>(cores, 1, static_cast<size_t>(config::kMaxEvalThreads));
 }
 
 RulesReloader::~RulesReloader() {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/config/config.h"
 #include "common/log.h"
@@ -21,14 +22,20 @@ namespace peregrine::engine {
 /// output options. Throws std::runtime_error with the load errors (file:line) when the rules do not load.
 void configure_rules(RuleEngine& rules, const config::EngineConfig& ec, spdlog::logger& log);
 
-/// A finished build: `rules` on success, otherwise null and `errors`.
+/// A finished build: `rules` on success, otherwise null and `errors`. `replicas`: further copies of the same set,
+/// one per additional evaluating thread (rule engines are not thread-safe).
 struct ReloadOutcome {
   std::unique_ptr<RuleEngine> rules;
+  std::vector<std::unique_ptr<RuleEngine>> replicas;
   std::string errors;
 };
 
-/// A fresh RuleEngine from `ec` (configure_rules), never throwing: failures become ReloadOutcome::errors.
-ReloadOutcome build_rules(const config::EngineConfig& ec, spdlog::logger& log);
+/// A fresh RuleEngine from `ec` (configure_rules), plus `copies - 1` replicas, never throwing: failures become
+/// ReloadOutcome::errors.
+ReloadOutcome build_rules(const config::EngineConfig& ec, spdlog::logger& log, size_t copies = 1);
+
+/// engine.threads resolved: the configured count, or for 0 one per core (at least 1, at most kMaxEvalThreads).
+size_t eval_thread_count(const config::EngineConfig& ec);
 
 class RulesReloader {
  public:

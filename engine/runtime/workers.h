@@ -1,0 +1,98 @@
+// Multi-core evaluation: `engine.threads` evaluating threads, each with its own RuleEngine (rule engines are not
+// thread-safe, and a replica per thread shares nothing on the hot path) and its own Pipeline, fed by the thread
+// that receives the sensor's batches.
+//
+// Partition: the receiving thread walks each batch once without decoding it (wire::BatchDecoder::next_record
+// reads as far as the process id) and gives every record to the worker chosen by its process id (thread group).
+// All events of one process are therefore evaluated by one thread, in the order the sensor sent them, and that
+// thread's alerts for the process reach the alert sender in that order: per-process order is kept, and no state
+// a rule could need (everything is in the event itself) is split. Alerts of different processes may interleave
+// differently than with one thread; Falco promises no order across processes either.
+//
+// Each worker's queue is bounded (in batches); when one is full the receiving thread waits, which leaves the
+// events in ZeroMQ's queue and then in the sensor's bounded queue, where a drop is counted — nothing is dropped
+// silently here. A reload hands every worker its new rule set through its queue, so each event is evaluated by
+// exactly one set, and all events dispatched after the swap by the new one.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <thread>
+#include <vector>
+
+#include "common/bounded_queue.h"
+#include "common/metrics.h"
+#include "common/result.h"
+#include "engine/rules/rule_engine.h"
+#include "engine/runtime/pipeline.h"
+
+namespace peregrine::engine {
+
+/// One received wire batch: `owner` keeps `bytes` alive (e.g. the ZeroMQ message) until every worker is done.
+struct SharedBatch {
+  std::shared_ptr<const void> owner;
+  std::span<const uint8_t> bytes;
+};
+
+class EvalWorkers {
+ public:
+  /// One rule set per worker, all configured alike; `queue_batches` bounds each worker's queue.
+  EvalWorkers(std::vector<std::shared_ptr<RuleEngine>> sets, const AlertSink& sink, metrics::Registry& m,
+              size_t queue_batches = 64);
+  /// Evaluates what is still queued, then stops the threads.
+  ~EvalWorkers();
+  EvalWorkers(const EvalWorkers&) = delete;
+  EvalWorkers& operator=(const EvalWorkers&) = delete;
+
+  size_t size() const { return workers_.size(); }
+
+  /// Splits `batch` by process and queues each share on its worker, waiting while that worker's queue is full.
+  /// A malformed batch is counted and its error returned; the records before the malformed one are evaluated.
+  Result<void> dispatch(SharedBatch batch);
+  /// Every event dispatched after this call is evaluated by the worker's new set (`sets[i]` for worker i; the
+  /// size must match). Events already queued are evaluated by the old sets, which are released afterwards.
+  void swap_rules(std::vector<std::shared_ptr<RuleEngine>> sets);
+  /// Waits until everything dispatched so far has been evaluated; false on timeout.
+  bool drain(std::chrono::milliseconds timeout);
+
+  uint64_t events() const { return workers_.front()->pipeline.events(); }
+  uint64_t alerts() const { return workers_.front()->pipeline.alerts(); }
+
+  /// The worker that evaluates process `pid` among `n`.
+  static size_t partition(uint32_t pid, size_t n) {
+    return static_cast<size_t>((static_cast<uint64_t>(pid) * 0x9E3779B97F4A7C15ull >> 32) % n);
+  }
+
+ private:
+  struct Work {
+    std::shared_ptr<const void> owner;
+    std::vector<std::span<const uint8_t>> records;
+    std::shared_ptr<RuleEngine> rules;  // set: switch to this rule set before the records
+  };
+  struct Worker {
+    Worker(std::shared_ptr<RuleEngine> set, const AlertSink& sink, metrics::Registry& m, size_t queue)
+        : rules(std::move(set)), pipeline(*rules, sink, m), queue(queue) {}
+    std::shared_ptr<RuleEngine> rules;  // owned by the worker thread once it runs
+    Pipeline pipeline;
+    BoundedQueue<Work> queue;
+    uint64_t queued = 0;  // receiving thread only
+    std::thread thread;
+  };
+
+  void run(Worker& w, size_t index);
+  void enqueue(Worker& w, Work&& work);
+
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<Work> shares_;  // receiving thread: per-worker share of the batch being split
+  metrics::Counter* decode_errors_;
+  std::mutex done_mu_;
+  std::condition_variable done_cv_;
+  std::vector<uint64_t> done_;  // per worker, guarded by done_mu_
+};
+
+}  // namespace peregrine::engine
