@@ -137,6 +137,8 @@ std::string dom_text(const Alert& a, const AlertJsonStyle& style) {
       flat[flat_name(k)] = v.is_null() || v.is_string() ? v : nlohmann::json(v.dump());
     j["output_fields"] = std::move(flat);
   }
+  if (style.omit_output_fields) j.erase("output_fields");
+  if (style.omit_tags) j.erase("tags");
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -167,22 +169,29 @@ void append_alert_json(std::string& out, const Alert& a, const AlertJsonStyle& s
   if (style.at_timestamp) w.key("@timestamp").string(time);
   w.key("hostname").string(a.hostname);
   if (a.message) w.key("message").string(*a.message);
-  w.key("output").string(a.output).key("output_fields").begin_object();
-  if (style.flat_string_fields) {
-    std::map<std::string, const FieldValue*> flat;  // "a.b" and "a_b" meet: the later key wins, as in the DOM
-    for (const auto& [k, v] : a.output_fields) flat[flat_name(k)] = &v;
-    for (const auto& [k, v] : flat) write_field(w.key(k), *v, true);
-  } else {
-    for (const auto& [k, v] : a.output_fields) write_field(w.key(k), v, false);
+  w.key("output").string(a.output);
+  if (!style.omit_output_fields) {
+    w.key("output_fields").begin_object();
+    if (style.flat_string_fields) {
+      std::map<std::string, const FieldValue*> flat;  // "a.b" and "a_b" meet: the later key wins, as in the DOM
+      for (const auto& [k, v] : a.output_fields) flat[flat_name(k)] = &v;
+      for (const auto& [k, v] : flat) write_field(w.key(k), *v, true);
+    } else {
+      for (const auto& [k, v] : a.output_fields) write_field(w.key(k), v, false);
+    }
+    w.end_object();
   }
-  w.end_object().key("priority").string(priority_name(a.priority)).key("rule").string(a.rule);
-  w.key("source").string(a.source).key("tags").begin_array();
-  std::vector<std::string> tags;  // cleaned, then sorted, as to_json() does
-  tags.reserve(a.tags.size());
-  for (const auto& t : a.tags) tags.push_back(JsonWriter::clean_utf8(t));
-  std::sort(tags.begin(), tags.end());
-  for (const auto& t : tags) w.string(t);
-  w.end_array().key("time").string(time).key("uuid").string(a.uuid).end_object();
+  w.key("priority").string(priority_name(a.priority)).key("rule").string(a.rule).key("source").string(a.source);
+  if (!style.omit_tags) {
+    w.key("tags").begin_array();
+    std::vector<std::string> tags;  // cleaned, then sorted, as to_json() does
+    tags.reserve(a.tags.size());
+    for (const auto& t : a.tags) tags.push_back(JsonWriter::clean_utf8(t));
+    std::sort(tags.begin(), tags.end());
+    for (const auto& t : tags) w.string(t);
+    w.end_array();
+  }
+  w.key("time").string(time).key("uuid").string(a.uuid).end_object();
 }
 
 std::string alert_json_text(const Alert& a, const AlertJsonStyle& style) {

@@ -16,9 +16,13 @@ namespace peregrine {
 
 /// Variations for stored documents (the OpenSearch output): an "@timestamp" copy of "time", and output_fields
 /// flattened ("proc.name" → "proc_name", every value a string or null) so that no field changes type.
+/// omit_*: the keys Falco's json_include_output_fields_property / json_include_tags_property switches leave out
+/// of the JSON the engine publishes.
 struct AlertJsonStyle {
   bool at_timestamp = false;
   bool flat_string_fields = false;
+  bool omit_output_fields = false;
+  bool omit_tags = false;
 };
 
 void append_alert_json(std::string& out, const Alert& a, const AlertJsonStyle& style = {});

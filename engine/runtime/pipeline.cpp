@@ -1,7 +1,6 @@
 #include "engine/runtime/pipeline.h"
 
-#include <nlohmann/json.hpp>
-
+#include "common/alert_text.h"
 #include "common/codec.h"
 #include "common/log.h"
 #include "engine/runtime/internal_alerts.h"
@@ -87,14 +86,13 @@ void Pipeline::evaluate(const Event& evt) {
   // Falco leaves the switched-off keys out of the JSON it publishes (internal alerts keep theirs). "output" stays,
   // empty, because the router's schema requires it (docs/configuration.md, "Alert JSON switches").
   const auto& opt = rules_->output_options();
-  const bool drop_tags = !opt.json_include_tags_property && !is_internal_event(evt);
-  const bool drop_fields = !opt.json_include_output_fields_property && !is_internal_event(evt);
+  AlertJsonStyle style;
+  style.omit_tags = !opt.json_include_tags_property && !is_internal_event(evt);
+  style.omit_output_fields = !opt.json_include_output_fields_property && !is_internal_event(evt);
   for (auto& a : matches_) {
     ++n_alerts_;
-    nlohmann::json j = a;
-    if (drop_tags) j.erase("tags");
-    if (drop_fields) j.erase("output_fields");
-    if (!sink_(a, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))) alerts_dropped_->inc();
+    // The same bytes as nlohmann::json(a).dump(), written directly (common/alert_text.h).
+    if (!sink_(a, alert_json_text(a, style))) alerts_dropped_->inc();
   }
 }
 

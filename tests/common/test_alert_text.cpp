@@ -142,3 +142,17 @@ TEST_CASE("JsonWriter: nesting, separators and escapes") {
   w.key("b\"").string("x\ny\x01").key("c").begin_object().end_object().key("d").raw("[1]").end_object();
   CHECK(out == R"({"a":[-1,2,true,null],"b\"":"x\ny\u0001","c":{},"d":[1]})");
 }
+
+TEST_CASE("omitted keys: the JSON switches' output_fields and tags are left out exactly as erasing them from the DOM") {
+  std::mt19937_64 rng(11);
+  for (int i = 0; i < 3000; ++i) {
+    const Alert a = random_alert(rng);
+    for (const AlertJsonStyle style : {AlertJsonStyle{false, false, true, false}, AlertJsonStyle{false, false, false, true},
+                                       AlertJsonStyle{false, false, true, true}}) {
+      nlohmann::json j = a;
+      if (style.omit_output_fields) j.erase("output_fields");
+      if (style.omit_tags) j.erase("tags");
+      REQUIRE(alert_json_text(a, style) == j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    }
+  }
+}
