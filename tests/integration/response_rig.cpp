@@ -9,6 +9,24 @@
 namespace peregrine::testing {
 namespace {
 
+std::string stack_yaml(const TempDir& dir, const std::string& engine_rules) {
+  if (engine_rules.empty()) return "";
+  const std::string d = dir.path().string();
+  std::ostringstream y;
+  y << "sensor:\n"
+    << "  http: {listen: \"127.0.0.1:0\"}\n"
+    << "  events_endpoint: ipc://" << d << "/events.sock\n"
+    << "  control_endpoint: ipc://" << d << "/control.sock\n"
+    << "  docker_socket: \"\"\n"
+    << "engine:\n"
+    << "  http: {listen: \"127.0.0.1:0\"}\n"
+    << "  events_endpoint: ipc://" << d << "/events.sock\n"
+    << "  control_endpoint: ipc://" << d << "/control.sock\n"
+    << "  alerts_endpoint: ipc://" << d << "/alerts.sock\n"
+    << "  rules_files: [" << engine_rules << "]\n";
+  return y.str();
+}
+
 std::string router_yaml(const TempDir& dir, int intake_port, int responder_port) {
   std::ostringstream y;
   y << "router:\n"
@@ -30,7 +48,8 @@ std::string router_yaml(const TempDir& dir, int intake_port, int responder_port)
 
 }  // namespace
 
-ResponseRig::ResponseRig(const TempDir& dir, const std::string& rules, const std::string& responder_extra)
+ResponseRig::ResponseRig(const TempDir& dir, const std::string& rules, const std::string& responder_extra,
+                         const std::string& engine_rules)
     : dir_(dir) {
   write_file(dir / "responses.yaml", rules);
   write_file(dir / "router-probe.yaml", router_yaml(dir, 0, 0));
@@ -52,9 +71,21 @@ ResponseRig::ResponseRig(const TempDir& dir, const std::string& rules, const std
   responder_cfg_ = (dir / "responder.yaml").string();
   write_file(responder_cfg_, r.str());
   start_responder();
-  write_file(dir / "router.yaml", router_yaml(dir, intake, responder_->intake_port()));
-  router_ = std::make_unique<Process>(dir, "router", (dir / "router.yaml").string(), "router", std::map<std::string, std::string>{});
+  const std::string cfg = (dir / "router.yaml").string();
+  write_file(cfg, stack_yaml(dir, engine_rules) + router_yaml(dir, intake, responder_->intake_port()));
+  router_ = std::make_unique<Process>(dir, "router", cfg, "router", std::map<std::string, std::string>{});
   router_->ready();
+  if (engine_rules.empty()) return;
+  engine_ = std::make_unique<Process>(dir, "engine", cfg);
+  engine_->ready();
+  sensor_ = std::make_unique<Process>(dir, "sensor", cfg);
+  sensor_->ready(std::chrono::seconds(120));
+}
+
+ResponseRig::~ResponseRig() {
+  // Upstream first, so that nothing is sent to a process already gone.
+  if (sensor_) sensor_->stop(SIGTERM, std::chrono::seconds(15));
+  if (engine_) engine_->stop(SIGTERM, std::chrono::seconds(10));
 }
 
 void ResponseRig::start_responder() {

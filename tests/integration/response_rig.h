@@ -21,7 +21,11 @@ namespace peregrine::testing {
 class ResponseRig {
  public:
   /// `rules` is the response rules file's text; `responder_extra` YAML lines under `responder:` (indented by 2).
-  ResponseRig(const TempDir& dir, const std::string& rules, const std::string& responder_extra);
+  /// With `engine_rules` (a Falco rules file), the engine and the sensor are started too, after the router, on
+  /// the same config file (the caller checks sensor_unavailable() first).
+  ResponseRig(const TempDir& dir, const std::string& rules, const std::string& responder_extra,
+              const std::string& engine_rules = "");
+  ~ResponseRig();
   /// POSTs one alert to the router's HTTP intake; returns the HTTP status.
   int post_to_router(const nlohmann::json& alert);
   /// POSTs one alert straight to the responder's intake (a re-delivery); returns the status and body.
@@ -40,7 +44,7 @@ class ResponseRig {
   const TempDir& dir_;
   std::string responder_cfg_;
   int generation_ = 0;
-  std::unique_ptr<Process> router_, responder_;
+  std::unique_ptr<Process> router_, responder_, engine_, sensor_;
 };
 
 /// A Falco alert (time = now) naming process `pid` as the engine does (proc.pid, proc.name, proc.exepath,

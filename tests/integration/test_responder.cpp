@@ -92,3 +92,39 @@ TEST_CASE("responder live: an alert naming a recycled or different process kills
   CHECK(outcome["output_fields"]["response.reason"].get<std::string>().find("not_same_process: proc.start_ts") == 0);
   CHECK(target.running());
 }
+
+TEST_CASE("responder live with sensor and engine: the process that opened the bait file is killed, its sibling not") {
+  if (auto why = sensor_unavailable(); !why.empty()) PEREGRINE_SKIP(why);
+  if (binary("peregrine-sensor").empty()) PEREGRINE_SKIP("peregrine-sensor is not built (PEREGRINE_BUILD_SENSOR=OFF)");
+  TempDir dir;
+  const std::string bait = (dir / "bait.txt").string();
+  write_file(bait, "bait\n");
+  write_file(dir / "falco_rules.yaml",
+             "- rule: Bait file opened\n"
+             "  desc: the responder test's bait\n"
+             "  condition: evt.type in (open, openat, openat2) and fd.name = \"" + bait + "\"\n"
+             "  output: bait opened (proc.pid=%proc.pid proc.name=%proc.name proc.exepath=%proc.exepath "
+             "proc.start_ts=%proc.start_ts)\n"
+             "  priority: CRITICAL\n");
+  ResponseRig rig(dir, R"(
+- action: kill it
+  actionner: process:kill
+  parameters: {allow_host: true}
+- rule: kill whoever opens the bait
+  match: {rules: [Bait file opened]}
+  actions: [{action: kill it}]
+)", "dry_run: false\n", (dir / "falco_rules.yaml").string());
+  // The shell opens the bait itself (a builtin's redirection, no child), then waits on a child sleep: the alert
+  // names the shell, which must still be alive and the same process when the responder acts.
+  SpawnOptions group;
+  group.new_process_group = true;
+  Child sibling("/bin/sh", {"-c", "sleep 600 & wait"}, dir / "sibling", group);
+  Child actor("/bin/sh", {"-c", ": < " + bait + "; sleep 600 & wait"}, dir / "actor", group);
+  CHECK(actor.wait_exit(20s) == 128 + SIGKILL);
+  REQUIRE_MESSAGE(wait_until([&] {
+    for (const auto& a : rig.alerts())
+      if (a.value("source", "") == "response" && a["output_fields"].value("response.outcome", "") == "done") return true;
+    return false;
+  }, 15s), rig.responder().stderr_text());
+  CHECK(sibling.running());
+}
