@@ -56,7 +56,7 @@ ResponderApp::ResponderApp(const ResponderConfig& cfg)
   auto handler = [this](const http::Request& req) { return take(req.body); };
   intake_->add_post("/alerts", handler);
   intake_->add_post("/", handler);
-  admin_ = std::make_unique<http::AdminServer>(cfg.http, metrics_, [this] { return worker_.joinable(); });
+  admin_ = std::make_unique<http::AdminServer>(cfg.http, metrics_, [this] { return working_.load(); });
   admin_->add_post("/kill-switch/on", [this](const http::Request&) {
     dispatcher_.kill_switch().set(true);
     logger("responder")->warn("kill switch engaged through the admin endpoint: no action will run");
@@ -67,6 +67,7 @@ ResponderApp::ResponderApp(const ResponderConfig& cfg)
     logger("responder")->warn("kill switch released through the admin endpoint");
     return json_reply(200, {{"kill_switch", false}});
   });
+  working_.store(true);
   worker_ = std::thread([this] { work(); });
   logger("responder")->info("{} response rule(s), {} action(s); dry_run: {}; journal {} ({} uuids)",
                             dispatcher_.rules().rules.size(), dispatcher_.rules().actions.size(), cfg.dry_run,
@@ -100,6 +101,10 @@ http::Response ResponderApp::take(const std::string& body) {
     return json_reply(503, {{"error", "queue full"}});
   }
   auto rec = journal_.record(alert->uuid, wall_ms());
+  if (!rec && rec.error().code == ErrorCode::kInvalid) {  // a uuid the journal cannot hold: resending cannot help
+    invalid_->inc();
+    return json_reply(400, {{"error", rec.error().message}, {"field", "uuid"}});
+  }
   if (!rec) {
     journal_errors_->inc();
     logger("responder")->error("journal: {}", rec.error().message);
@@ -129,6 +134,7 @@ void ResponderApp::stop(std::chrono::milliseconds drain) {
   intake_.reset();
   queue_.close();
   worker_.join();
+  working_.store(false);
   outcomes_.stop(drain);
   admin_.reset();
 }

@@ -10,6 +10,7 @@
 //   500 {"error":...}                     the journal append failed: nothing journaled, resend later
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -54,6 +55,7 @@ class ResponderApp {
   metrics::Counter *accepted_, *duplicates_, *invalid_, *queue_full_, *journal_errors_;
   std::unique_ptr<http::AdminServer> intake_;
   std::unique_ptr<http::AdminServer> admin_;
+  std::atomic<bool> working_{false};  // /healthz: the worker runs (read by the admin server's threads)
   std::thread worker_;
 };
 

@@ -57,7 +57,7 @@ std::optional<int> parse_signal(const std::string& s) {
   return std::nullopt;
 }
 
-std::optional<ProcIdentity> read_proc_identity(pid_t pid) {
+std::optional<ProcIdentity> read_proc_identity(pid_t pid) try {
   const std::string dir = "/proc/" + std::to_string(pid);
   const std::string stat = read_all(dir + "/stat");
   // "pid (comm) state ppid ... starttime(22nd)": comm may hold spaces and ')', so split at the last ')'.
@@ -77,6 +77,8 @@ std::optional<ProcIdentity> read_proc_identity(pid_t pid) {
   const ssize_t n = ::readlink((dir + "/exe").c_str(), buf, sizeof buf - 1);
   if (n > 0) id.exe.assign(buf, static_cast<size_t>(n));
   return id;
+} catch (const std::exception&) {  // a number that does not parse: not a process we can identify
+  return std::nullopt;
 }
 
 std::optional<std::string> identity_mismatch(const ProcIdentity& id, const Alert& alert) {

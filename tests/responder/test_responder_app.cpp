@@ -84,6 +84,8 @@ TEST_CASE("responder app: an alert acts once, even delivered again after a resta
     auto no_uuid = nlohmann::json::parse(body);
     no_uuid.erase("uuid");
     CHECK(app.take(no_uuid.dump()).status == 400);
+    no_uuid["uuid"] = "has a space";
+    CHECK(app.take(no_uuid.dump()).status == 400);
     app.stop(std::chrono::seconds(5));
   }
   // A new process on the same journal: the uuid is known, nothing runs.
