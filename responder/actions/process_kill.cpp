@@ -1,5 +1,6 @@
 #include "responder/actions/process_kill.h"
 
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -41,6 +42,18 @@ std::optional<uint64_t> number_field(const Alert& alert, const std::string& fiel
   return std::stoull(s);
 }
 
+bool same_file(const std::string& a, const std::string& b) {
+  struct stat x {}, y {};
+  return ::stat(a.c_str(), &x) == 0 && ::stat(b.c_str(), &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+}
+
+bool exe_matches(const ProcIdentity& id, const std::string& exepath) {
+  if (id.exe.empty() || exepath == id.exe || exepath + " (deleted)" == id.exe) return true;
+  if (id.pid <= 0 || exepath.empty() || exepath[0] != '/') return false;
+  const std::string proc = "/proc/" + std::to_string(id.pid);
+  return same_file(proc + "/root" + exepath, proc + "/exe");
+}
+
 int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 int pidfd_send_signal(int fd, int sig) { return static_cast<int>(::syscall(SYS_pidfd_send_signal, fd, sig, nullptr, 0)); }
 
@@ -64,6 +77,7 @@ std::optional<ProcIdentity> read_proc_identity(pid_t pid) try {
   const auto open = stat.find('('), close = stat.rfind(')');
   if (open == std::string::npos || close == std::string::npos || close < open) return std::nullopt;
   ProcIdentity id;
+  id.pid = pid;
   id.comm = stat.substr(open + 1, close - open - 1);
   std::istringstream rest(stat.substr(close + 2));
   std::string tok;
@@ -86,7 +100,7 @@ std::optional<std::string> identity_mismatch(const ProcIdentity& id, const Alert
   // comm holds at most 15 bytes; proc.name may be longer (Falco takes it from the exe's name at exec).
   if (!name.empty() && name.substr(0, 15) != id.comm) return "proc.name " + name + " but the process is " + id.comm;
   const std::string exe = field_or_empty(alert, "proc.exepath");
-  if (!exe.empty() && !id.exe.empty() && exe != id.exe && exe + " (deleted)" != id.exe)
+  if (!exe.empty() && !exe_matches(id, exe))
     return "proc.exepath " + exe + " but the process runs " + id.exe;
   if (auto start = number_field(alert, "proc.start_ts"); start && *start != 0) {
     const uint64_t diff = *start > id.start_ns ? *start - id.start_ns : id.start_ns - *start;

@@ -29,6 +29,7 @@ struct ProcessKillParams {
 
 /// What /proc says about a live process.
 struct ProcIdentity {
+  pid_t pid = 0;
   std::string comm;
   std::string exe;          // readlink of /proc/<pid>/exe ("" if unreadable)
   uint64_t start_ns = 0;    // epoch ns, from starttime (clock ticks after boot) and the boot time
@@ -38,7 +39,8 @@ struct ProcIdentity {
 /// Reads /proc/<pid>/stat and /proc/<pid>/exe; nullopt when the process is gone.
 std::optional<ProcIdentity> read_proc_identity(pid_t pid);
 /// Why `id` is not the process the alert describes, or nullopt when it is (fields absent in the alert are not
-/// compared).
+/// compared). proc.exepath is the path as executed (it may be a symlink, /bin/sh -> dash): it matches the
+/// resolved /proc/<pid>/exe, or any path that is the same file (device and inode) seen from the process's root.
 std::optional<std::string> identity_mismatch(const ProcIdentity& id, const Alert& alert);
 /// True when `pid` is this process or one of its ancestors.
 bool in_own_tree(pid_t pid);

@@ -127,4 +127,10 @@ TEST_CASE("responder live with sensor and engine: the process that opened the ba
     return false;
   }, 15s), rig.responder().stderr_text());
   CHECK(sibling.running());
+  // The engine's alert carried what the identity check compares: a numeric start time and the executed path.
+  for (const auto& a : rig.alerts()) {
+    if (a["rule"] != "Bait file opened") continue;
+    CHECK(a["output_fields"]["proc.start_ts"].is_number_unsigned());
+    CHECK(a["output_fields"]["proc.pid"] == actor.pid());
+  }
 }

@@ -1,12 +1,14 @@
 #include <doctest/doctest.h>
 
 #include <csignal>
+#include <filesystem>
 #include <unistd.h>
 
 #include "responder/actions/process_kill.h"
 #include "tests/responder/alert_fixture.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/wait.h"
 
 using namespace peregrine;
 using namespace peregrine::responder;
@@ -80,4 +82,22 @@ TEST_CASE("process:kill: dry run says what it would do, then the real run kills 
   CHECK(sibling.running());
   // Gone now (reaped): a second run finds nothing to signal.
   CHECK(k.run(a, false).reason.find("gone") == 0);
+}
+
+TEST_CASE("process:kill: proc.exepath as executed through a symlink matches the resolved executable") {
+  peregrine::testing::TempDir dir;
+  std::filesystem::create_symlink("/bin/sleep", dir / "nap");
+  peregrine::testing::Child napper((dir / "nap").string(), {"600"}, dir / "napper");
+  REQUIRE(peregrine::testing::wait_until([&] {
+    auto id = read_proc_identity(napper.pid());
+    return id && id->comm == "nap";
+  }));
+  auto id = read_proc_identity(napper.pid());
+  REQUIRE(id);
+  CHECK(id->exe != (dir / "nap").string());  // /proc/<pid>/exe is the resolved path
+  auto a = response_alert({{"proc.pid", int64_t{napper.pid()}}, {"proc.name", std::string("nap")},
+                           {"proc.exepath", (dir / "nap").string()}});
+  CHECK_FALSE(identity_mismatch(*id, a));
+  a.output_fields["proc.exepath"] = std::string("/bin/true");
+  CHECK(identity_mismatch(*id, a));
 }
