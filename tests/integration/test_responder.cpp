@@ -1,8 +1,9 @@
 // The real router and responder binaries: an alert accepted by the router's HTTP intake reaches the responder
 // through the router's durable delivery; process:kill kills exactly the process it names; the outcome comes back
 // as a `source: response` alert in the router's file output; a re-delivery (also after a responder restart) never
-// acts twice; dry run kills nothing. The alerts are posted by the test (a sensor+engine run is not part of this
-// test), naming throwaway `sleep` processes the test spawned.
+// acts twice; dry run kills nothing. Most cases post the alerts themselves, naming throwaway `sleep` processes the
+// test spawned; the last one runs the real sensor and engine too (root, BTF, a build with the sensor), where a
+// shell's own openat of a bait file is the suspicious action.
 #include <doctest/doctest.h>
 
 #include <csignal>
