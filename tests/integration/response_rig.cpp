@@ -9,7 +9,7 @@
 namespace peregrine::testing {
 namespace {
 
-std::string stack_yaml(const TempDir& dir, const std::string& engine_rules) {
+std::string stack_yaml(const TempDir& dir, const std::string& engine_rules, const std::string& docker_socket) {
   if (engine_rules.empty()) return "";
   const std::string d = dir.path().string();
   std::ostringstream y;
@@ -17,7 +17,7 @@ std::string stack_yaml(const TempDir& dir, const std::string& engine_rules) {
     << "  http: {listen: \"127.0.0.1:0\"}\n"
     << "  events_endpoint: ipc://" << d << "/events.sock\n"
     << "  control_endpoint: ipc://" << d << "/control.sock\n"
-    << "  docker_socket: \"\"\n"
+    << "  docker_socket: \"" << docker_socket << "\"\n"
     << "engine:\n"
     << "  http: {listen: \"127.0.0.1:0\"}\n"
     << "  events_endpoint: ipc://" << d << "/events.sock\n"
@@ -49,7 +49,7 @@ std::string router_yaml(const TempDir& dir, int intake_port, int responder_port)
 }  // namespace
 
 ResponseRig::ResponseRig(const TempDir& dir, const std::string& rules, const std::string& responder_extra,
-                         const std::string& engine_rules)
+                         const std::string& engine_rules, const std::string& docker_socket)
     : dir_(dir) {
   write_file(dir / "responses.yaml", rules);
   write_file(dir / "router-probe.yaml", router_yaml(dir, 0, 0));
@@ -72,7 +72,7 @@ ResponseRig::ResponseRig(const TempDir& dir, const std::string& rules, const std
   write_file(responder_cfg_, r.str());
   start_responder();
   const std::string cfg = (dir / "router.yaml").string();
-  write_file(cfg, stack_yaml(dir, engine_rules) + router_yaml(dir, intake, responder_->intake_port()));
+  write_file(cfg, stack_yaml(dir, engine_rules, docker_socket) + router_yaml(dir, intake, responder_->intake_port()));
   router_ = std::make_unique<Process>(dir, "router", cfg, "router", std::map<std::string, std::string>{});
   router_->ready();
   if (engine_rules.empty()) return;

@@ -23,8 +23,9 @@ class ResponseRig {
   /// `rules` is the response rules file's text; `responder_extra` YAML lines under `responder:` (indented by 2).
   /// With `engine_rules` (a Falco rules file), the engine and the sensor are started too, after the router, on
   /// the same config file (the caller checks sensor_unavailable() first).
+  /// `docker_socket` is the sensor's (container metadata); "" = none.
   ResponseRig(const TempDir& dir, const std::string& rules, const std::string& responder_extra,
-              const std::string& engine_rules = "");
+              const std::string& engine_rules = "", const std::string& docker_socket = "");
   ~ResponseRig();
   /// POSTs one alert to the router's HTTP intake; returns the HTTP status.
   int post_to_router(const nlohmann::json& alert);
@@ -36,6 +37,8 @@ class ResponseRig {
   std::vector<nlohmann::json> outcomes_for(const std::string& uuid) const;
   Process& router() { return *router_; }
   Process& responder() { return *responder_; }
+  /// Only with `engine_rules`.
+  Process& engine() { return *engine_; }
   /// SIGKILLs the responder and starts it again on the same config (and journal).
   void restart_responder();
 
