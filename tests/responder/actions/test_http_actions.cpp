@@ -16,6 +16,9 @@
 #include "responder/actions/kubernetes.h"
 #include "tests/responder/alert_fixture.h"
 #include "tests/support/http_server.h"
+#include "tests/support/process.h"
+#include "tests/support/receivers.h"
+#include "tests/support/skip.h"
 #include "tests/support/temp_dir.h"
 
 using namespace peregrine;
@@ -204,4 +207,43 @@ TEST_CASE("kubernetes: the actions against an API server stand-in, with the serv
   for (const auto& s : seen) CHECK(s.header("Authorization") == "Bearer sa-token-xyz");
   auto nopod = response_alert({{"k8s.ns.name", std::string("prod")}});
   CHECK(build("kubernetes:terminate", "{" + common + "}")->run(nopod, false).reason.find("no_target") == 0);
+}
+
+namespace {
+
+// "" when the body is valid for the API's schema as `as` (tests/receivers/kubernetes/validate_object.js).
+std::string schema_problems(const std::string& as, const std::string& body) {
+  peregrine::testing::TempDir dir;
+  const auto file = dir / "object.json";
+  { std::ofstream(file) << nlohmann::json{{"as", as}, {"body", nlohmann::json::parse(body)}}.dump(); }
+  const std::string script = std::string(PEREGRINE_SOURCE_DIR) + "/tests/receivers/kubernetes/validate_object.js";
+  auto r = peregrine::testing::run_command("sh", {"-c", "exec node \"$0\" < \"$1\"", script, file.string()},
+                                           std::chrono::seconds(60));
+  if (r.rc == 0 && r.out.rfind("OK", 0) == 0) return "";
+  return r.out.empty() ? "validate_object.js exited " + std::to_string(r.rc) + ": " + r.err : r.out;
+}
+
+}  // namespace
+
+TEST_CASE("kubernetes: request bodies are valid for the API's own schemas (npm kubernetes-models, offline)") {
+  if (auto why = peregrine::testing::Receiver::unavailable("kubernetes-models"); !why.empty()) PEREGRINE_SKIP(why);
+  KubeParams p;
+  p.api_server = "https://10.0.0.1:443";
+  p.grace_period_seconds = 30;
+  p.verb = "terminate";
+  CHECK(schema_problems("DeleteOptions", kube_requests(p, "prod", "web-1")[0].body) == "");
+  p.verb = "label";
+  p.labels = {{"quarantine", "true"}, {"app", nullptr}};
+  CHECK(schema_problems("PodPatch", kube_requests(p, "prod", "web-1")[0].body) == "");
+  p.verb = "networkpolicy";
+  for (auto allow : {std::vector<std::string>{}, std::vector<std::string>{"10.0.0.0/8", "192.168.1.0/24"}}) {
+    p.allow = allow;
+    const auto reqs = kube_requests(p, "prod", "web-1");
+    CHECK(schema_problems("PodPatch", reqs[0].body) == "");
+    CHECK(schema_problems("NetworkPolicy", reqs[1].body) == "");
+  }
+  // The validator itself refuses a wrong shape (so the checks above can fail).
+  CHECK(schema_problems("DeleteOptions", R"({"gracePeriodSeconds": "30"})") != "");
+  CHECK(schema_problems("NetworkPolicy", R"({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+      "metadata": {"name": "x"}, "spec": {"podSelector": {}, "policyTypes": "Ingress"}})") != "");
 }
