@@ -6,6 +6,7 @@
 
 #include "common/secrets.h"
 #include "outputs/http/url.h"
+#include "responder/actions/kubeconfig.h"
 #include "responder/actions/http_call.h"
 
 namespace peregrine::responder {
@@ -99,20 +100,46 @@ ActionResult KubeAction::run(const Alert& alert, bool dry_run) {
   return {Outcome::kDone, what, base.fields};
 }
 
+namespace {
+
+// api_server, bearer token and TLS files: from a kubeconfig, from explicit keys, or in cluster.
+void set_credentials(KubeParams& p, config::NodeReader& params) {
+  if (params.has("kubeconfig")) {
+    for (const char* k : {"api_server", "token_file", "ca_file"})
+      if (params.has(k)) params.fail(k, "give either kubeconfig or api_server/token_file/ca_file");
+    const KubeCredentials c = read_kubeconfig(params.str("kubeconfig", ""), params.str("context", ""));
+    p.api_server = c.server;
+    p.http.tls.ca_file = c.ca_file;
+    p.http.tls.insecure_skip_verify = c.insecure_skip_verify;
+    p.http.tls.cert_file = c.cert_file;
+    p.http.tls.key_file = c.key_file;
+    p.http.auth.bearer_token = c.token;
+  } else {
+    p.api_server = params.str("api_server", "");
+    if (p.api_server.empty()) {
+      const char* host = std::getenv("KUBERNETES_SERVICE_HOST");
+      const char* port = std::getenv("KUBERNETES_SERVICE_PORT");
+      if (!host || !port) params.fail("api_server", "not set and not in a cluster (KUBERNETES_SERVICE_HOST unset)");
+      const std::string h = host;
+      p.api_server = "https://" + (h.find(':') != std::string::npos ? "[" + h + "]" : h) + ":" + port;
+    }
+    const std::string token_file = params.str("token_file", std::string(kSaDir) + "token");
+    p.http.tls.ca_file = params.str("ca_file", params.has("api_server") ? "" : std::string(kSaDir) + "ca.crt");
+    if (!token_file.empty()) {
+      p.http.auth.bearer_token = read_trimmed(token_file);
+      if (p.http.auth.bearer_token.empty()) params.fail("token_file", "unreadable or empty");
+    }
+  }
+  if (auto why = outputs::check_http_url(p.api_server); !why.empty())
+    params.fail(params.has("kubeconfig") ? "kubeconfig" : "api_server", "server: " + why);
+  if (!p.http.auth.bearer_token.empty()) secrets::add(p.http.auth.bearer_token);
+}
+
+}  // namespace
+
 std::unique_ptr<Actionner> make_kube_action(const std::string& verb, config::NodeReader& params) {
   KubeParams p;
   p.verb = verb;
-  p.api_server = params.str("api_server", "");
-  if (p.api_server.empty()) {
-    const char* host = std::getenv("KUBERNETES_SERVICE_HOST");
-    const char* port = std::getenv("KUBERNETES_SERVICE_PORT");
-    if (!host || !port) params.fail("api_server", "not set and not in a cluster (KUBERNETES_SERVICE_HOST unset)");
-    const std::string h = host;
-    p.api_server = "https://" + (h.find(':') != std::string::npos ? "[" + h + "]" : h) + ":" + port;
-  }
-  if (auto why = outputs::check_http_url(p.api_server); !why.empty()) params.fail("api_server", why);
-  const std::string token_file = params.str("token_file", std::string(kSaDir) + "token");
-  const std::string ca_file = params.str("ca_file", params.has("api_server") ? "" : std::string(kSaDir) + "ca.crt");
   if (verb == "terminate") p.grace_period_seconds = params.integer("grace_period_seconds", 0, 0, 86400);
   if (verb == "label") {
     const YAML::Node raw = params.child("labels");
@@ -125,12 +152,7 @@ std::unique_ptr<Actionner> make_kube_action(const std::string& verb, config::Nod
   }
   if (verb == "networkpolicy") p.allow = params.strings("allow");
   p.http = outputs::parse_http_client_config(params);
-  if (!ca_file.empty()) p.http.tls.ca_file = ca_file;
-  if (!token_file.empty()) {
-    p.http.auth.bearer_token = read_trimmed(token_file);
-    if (p.http.auth.bearer_token.empty()) params.fail("token_file", "unreadable or empty");
-    secrets::add(p.http.auth.bearer_token);
-  }
+  set_credentials(p, params);  // after the shared keys: the cluster's CA, client certificate and token win
   return std::make_unique<KubeAction>(std::move(p));
 }
 

@@ -2,6 +2,7 @@
 // names (output fields k8s.ns.name and k8s.pod.name).
 //
 //   parameters:
+//     kubeconfig: ""             # a kubeconfig file (its current-context, or `context:`), instead of the 3 keys below
 //     api_server: ""             # https://host:port; "" = in cluster: https://$KUBERNETES_SERVICE_HOST:$..._PORT
 //     token_file: /var/run/secrets/kubernetes.io/serviceaccount/token    # bearer token (read at load)
 //     ca_file: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt      # (tls.ca_file of the HTTP client)

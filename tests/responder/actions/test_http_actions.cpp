@@ -247,3 +247,46 @@ TEST_CASE("kubernetes: request bodies are valid for the API's own schemas (npm k
   CHECK(schema_problems("NetworkPolicy", R"({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
       "metadata": {"name": "x"}, "spec": {"podSelector": {}, "policyTypes": "Ingress"}})") != "");
 }
+
+TEST_CASE("kubernetes: credentials from a kubeconfig context, and what it refuses") {
+  peregrine::testing::TempDir dir;
+  peregrine::testing::TestHttpServer api;
+  api.handle("DELETE", "/api/v1/namespaces/prod/pods/web-1", [](const auto&, httplib::Response& res) {
+    res.set_content(R"({"kind":"Pod"})", "application/json");
+  });
+  api.start();
+  { std::ofstream(dir / "tok") << "from-token-file\n"; }
+  const std::string kc = (dir / "kubeconfig").string();
+  {
+    std::ofstream(kc) << "apiVersion: v1\nkind: Config\ncurrent-context: other\n"
+                         "clusters:\n- name: local\n  cluster: {server: '" << api.url() << "'}\n"
+                         "users:\n- name: responder\n  user: {tokenFile: tok}\n"
+                         "- name: nobody\n  user: {token: wrong}\n"
+                         "contexts:\n- name: lab\n  context: {cluster: local, user: responder}\n"
+                         "- name: other\n  context: {cluster: local, user: nobody}\n";
+  }
+  auto alert = response_alert({{"k8s.ns.name", std::string("prod")}, {"k8s.pod.name", std::string("web-1")}});
+  auto a = build("kubernetes:terminate", "{kubeconfig: '" + kc + "', context: lab}");
+  CHECK(a->run(alert, false).outcome == Outcome::kDone);
+  REQUIRE(api.count() == 1);
+  CHECK(api.requests()[0].header("Authorization") == "Bearer from-token-file");
+  auto current = build("kubernetes:terminate", "{kubeconfig: '" + kc + "'}");  // current-context: other
+  CHECK(current->run(alert, false).outcome == Outcome::kDone);
+  CHECK(api.requests()[1].header("Authorization") == "Bearer wrong");
+
+  const std::string bad = (dir / "bad").string();
+  {
+    std::ofstream(bad) << "current-context: c\nclusters:\n- name: k\n  cluster:\n    server: https://10.0.0.1\n"
+                          "    certificate-authority-data: AAAA\nusers:\n- name: u\n  user: {token: t}\n"
+                          "contexts:\n- name: c\n  context: {cluster: k, user: u}\n";
+  }
+  try {
+    (void)build("kubernetes:terminate", "{kubeconfig: '" + bad + "'}");
+    FAIL("accepted certificate-authority-data");
+  } catch (const config::ConfigError& e) {
+    CHECK(std::string(e.what()).find(bad + ":6:") == 0);
+  }
+  CHECK_THROWS_AS(build("kubernetes:terminate", "{kubeconfig: '" + kc + "', context: nope}"), config::ConfigError);
+  CHECK_THROWS_AS(build("kubernetes:terminate", "{kubeconfig: '" + kc + "', api_server: 'https://x'}"),
+                  config::ConfigError);
+}
