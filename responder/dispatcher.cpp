@@ -36,8 +36,6 @@ Dispatcher::Dispatcher(const ResponderConfig& cfg, RuleSet rules, metrics::Regis
                                            {{"action", a.name}, {"actionner", a.actionner}}));
   }
   unmatched_ = &registry.counter("peregrine_responder_alerts_unmatched_total", "Alerts no response rule matched");
-  outcomes_dropped_ = &registry.counter("peregrine_responder_outcomes_not_queued_total",
-                                        "Outcome alerts refused by the full pending buffer");
 }
 
 ActionResult Dispatcher::decide(const ActionDef& def, size_t index, bool dry_run, const Alert& alert) {
@@ -68,8 +66,13 @@ std::vector<ActionRecord> Dispatcher::handle(const Alert& alert) {
       log->info("alert {} rule '{}' action '{}' ({}): {}: {}", alert.uuid, rule->name, def.name, def.actionner,
                 outcome_name(r.outcome), r.reason);
       if (outcomes_ &&
-          !outcomes_->submit(outcome_alert(alert, {def.name, def.actionner, rule->name, r, now, cfg_.hostname})))
-        outcomes_dropped_->inc();
+          !outcomes_->submit(outcome_alert(alert, {def.name, def.actionner, rule->name, r, now, cfg_.hostname}))) {
+        // Counted by the sender (peregrine_responder_outcomes_dropped_total); said once here.
+        if (!warned_outcome_drop_)
+          log->warn("outcome alerts dropped: the pending buffer (outcomes.pending_max) is full, the router is not "
+                    "taking them (peregrine_responder_outcomes_dropped_total; warned once)");
+        warned_outcome_drop_ = true;
+      }
       const bool stop = r.outcome == Outcome::kFailed && !def.ignore_errors;
       out.push_back({def.name, rule->name, std::move(r)});
       if (stop) break;

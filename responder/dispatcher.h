@@ -43,7 +43,7 @@ class Dispatcher {
   std::vector<std::array<metrics::Counter*, 4>> action_counters_;  // per action, per Outcome
   std::vector<metrics::Histogram*> latency_;                       // per action: alert time -> action done
   metrics::Counter* unmatched_;
-  metrics::Counter* outcomes_dropped_;
+  bool warned_outcome_drop_ = false;  // handle() runs on the one worker thread
 };
 
 }  // namespace peregrine::responder

@@ -62,6 +62,10 @@ TEST_CASE("responder live: the named process is killed once, its sibling is not,
   CHECK(scrape(rig.router().admin_port(), "peregrine_router_output_set_aside_total{output=\"responder\",reason=\"response_loop\"}") >= 1);
   CHECK(rig.outcomes_for(uuid).size() == 1);
   CHECK(sibling.running());
+  const std::string metrics = http_get(rig.responder().admin_port(), "/metrics").body;
+  CHECK(metrics.find("peregrine_responder_action_latency_seconds_count{action=\"kill it\",actionner=\"process:kill\"}") !=
+        std::string::npos);
+  if (has_promtool()) CHECK(promtool_check(metrics) == "");
 }
 
 TEST_CASE("responder live: dry run kills nothing and reports what it would have done") {
