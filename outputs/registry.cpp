@@ -9,6 +9,7 @@
 #include "outputs/http_sms/http_sms_output.h"
 #include "outputs/loki/loki_output.h"
 #include "outputs/opensearch/opensearch_output.h"
+#include "outputs/responder/responder_output.h"
 #include "outputs/slack/slack_output.h"
 #include "outputs/stdout/stdout_output.h"
 #include "outputs/syslog/syslog_output.h"
@@ -145,6 +146,7 @@ void register_builtin_outputs(Registry& registry) {
   registry.add("slack", make_slack_output);
   registry.add("teams", make_teams_output);
   registry.add("webhook", make_webhook_output);
+  registry.add("responder", make_responder_output);
   registry.add("alertmanager", make_alertmanager_output, alertmanager_delivery_defaults());
 }
 

@@ -2,7 +2,7 @@
 # The real receivers of the router's integration tests and benchmarks: build them once into a cache, run them
 # on 127.0.0.1 in the foreground. See tests/receivers/README.md.
 #
-#   receivers.sh build [all|opensearch|victorialogs|alertmanager|adaptivecards|kannel|rsyslog]...
+#   receivers.sh build [all|opensearch|victorialogs|alertmanager|adaptivecards|kubernetes-models|kannel|rsyslog]...
 #   receivers.sh run NAME --dir DIR --port-file FILE [options] [-- receiver arguments]
 #   receivers.sh path NAME
 #
@@ -19,11 +19,12 @@ OPENSEARCH_VERSION=2.19.6
 VICTORIALOGS_VERSION=v1.52.2
 ALERTMANAGER_VERSION=v0.35.0
 ADAPTIVECARDS_VERSION=3.0.6
+KUBERNETES_MODELS_VERSION=5.1.0
 VICTORIALOGS_PKG=github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs
 ALERTMANAGER_PKGS=(./cmd/alertmanager ./cmd/amtool) # inside the module's source
 KANNEL_DEBS=(kannel kannel-extras)
 RSYSLOG_DEBS=(rsyslog rsyslog-gnutls openssl)
-ALL=(kannel rsyslog adaptivecards opensearch victorialogs alertmanager)
+ALL=(kannel rsyslog adaptivecards kubernetes-models opensearch victorialogs alertmanager)
 READY_TIMEOUT=${PEREGRINE_RECEIVERS_READY_TIMEOUT:-60}
 
 say() { echo "receivers: $*" >&2; }
@@ -56,6 +57,7 @@ wanted_version() {
     victorialogs) echo "$VICTORIALOGS_VERSION" ;;
     alertmanager) echo "$ALERTMANAGER_VERSION" ;;
     adaptivecards) echo "$ADAPTIVECARDS_VERSION" ;;
+    kubernetes-models) echo "$KUBERNETES_MODELS_VERSION" ;;
     kannel | rsyslog) echo debian ;;
     *) die "unknown receiver '$1' (one of: ${ALL[*]})" ;;
   esac
@@ -162,6 +164,20 @@ build_adaptivecards() {
     "$out/node_modules/adaptivecards/dist/adaptivecards.js"
 }
 
+# Not a receiver: the Kubernetes object schemas (npm kubernetes-models), which check the responder's Pod
+# DeleteOptions, label patches and NetworkPolicy bodies offline (tests/receivers/kubernetes/validate_object.js).
+build_kubernetes_models() {
+  need_tool node "node 20 (apt-get install nodejs)"
+  need_tool npm "npm (apt-get install npm)"
+  local out=$CACHE/kubernetes-models
+  rm -rf "$out"
+  mkdir -p "$out"
+  printf '{"private": true, "dependencies": {"kubernetes-models": "%s"}}\n' "$KUBERNETES_MODELS_VERSION" >"$out/package.json"
+  run_logged "$out/build.log" npm install --prefix "$out" --cache "$CACHE/npm" --no-audit --no-fund --omit=dev
+  run_logged "$out/check.log" node -e 'require(process.argv[1] + "/kubernetes-models/v1").Pod || process.exit(1)' \
+    "$out/node_modules"
+}
+
 check_debs() { # receiver, packages...: nothing to build, only to check
   local name=$1 missing=() p
   shift
@@ -193,6 +209,7 @@ build_one() {
     victorialogs) build_go victorialogs "$VICTORIALOGS_VERSION" "$VICTORIALOGS_PKG" ;;
     alertmanager) build_alertmanager ;;
     adaptivecards) build_adaptivecards ;;
+    kubernetes-models) build_kubernetes_models ;;
   esac
   echo "$version" >"$CACHE/$name/.stamp"
   echo "$name: built ($version) in $(( ($(now_ms) - start + 500) / 1000 )) s"
@@ -221,6 +238,7 @@ path_of() {
     victorialogs) echo "$CACHE/victorialogs/bin/victoria-logs" ;;
     alertmanager) echo "$CACHE/alertmanager/bin/alertmanager" ;;
     adaptivecards) echo "$CACHE/adaptivecards/node_modules" ;;
+    kubernetes-models) echo "$CACHE/kubernetes-models/node_modules" ;;
     kannel) echo /usr/sbin/bearerbox ;;
     rsyslog) echo /usr/sbin/rsyslogd ;;
     *) die "unknown receiver '$1' (one of: ${ALL[*]})" ;;

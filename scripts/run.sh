@@ -1,26 +1,27 @@
 #!/usr/bin/env bash
-# `make run`: starts router, engine and sensor on this host with one config file, in dependency order.
-# Alerts go to the router's outputs (stdout and a JSON-lines file with the default config).
-# Ctrl-C (or SIGTERM) stops all three, sensor first so that in-flight events drain through engine and router.
+# `make run`: starts responder, router, engine and sensor on this host with one config file, in dependency order.
+# Alerts go to the router's outputs (stdout and a JSON-lines file with the default config). The responder gets
+# alerts only once a `responder` output is configured, and the default config keeps it in dry_run.
+# Ctrl-C (or SIGTERM) stops them all, sensor first so that in-flight events drain through engine and router.
 set -euo pipefail
 
 BUILD=${1:-build}
 CONFIG=${2:-config/peregrine.yaml}
 BIN="$BUILD"
 
-for b in peregrine-router peregrine-engine peregrine-sensor; do
+for b in peregrine-responder peregrine-router peregrine-engine peregrine-sensor; do
   f=$(find "$BIN" -name "$b" -type f -perm -u+x | head -n1)
   [[ -n "$f" ]] || { echo "run: $b not built in $BUILD" >&2; exit 1; }
   declare "BIN_${b//-/_}=$f"
 done
 
-mkdir -p /var/log/peregrine /var/lib/peregrine/router
+mkdir -p /var/log/peregrine /var/lib/peregrine/router /var/lib/peregrine/responder
 
 pids=()
 stop() {
   trap - INT TERM
   echo "peregrine: stopping" >&2
-  # Reverse start order: sensor, engine, router.
+  # Reverse start order: sensor, engine, router, responder.
   for ((i=${#pids[@]}-1; i>=0; i--)); do
     kill -TERM "${pids[$i]}" 2>/dev/null || true
     wait "${pids[$i]}" 2>/dev/null || true
@@ -29,6 +30,7 @@ stop() {
 }
 trap stop INT TERM
 
+"$BIN_peregrine_responder" --config "$CONFIG" & pids+=($!)
 "$BIN_peregrine_router" --config "$CONFIG" & pids+=($!)
 "$BIN_peregrine_engine" --config "$CONFIG" & pids+=($!)
 if [[ $(id -u) -eq 0 && -r /sys/kernel/btf/vmlinux ]]; then
@@ -36,7 +38,7 @@ if [[ $(id -u) -eq 0 && -r /sys/kernel/btf/vmlinux ]]; then
 else
   echo "peregrine: not root or no BTF: the sensor cannot run here; engine and router are up" >&2
 fi
-echo "peregrine: running (router, engine, sensor) with $CONFIG; Ctrl-C to stop" >&2
+echo "peregrine: running (responder, router, engine, sensor) with $CONFIG; Ctrl-C to stop" >&2
 
 # If any process dies, stop the others and report.
 while true; do

@@ -170,14 +170,6 @@ std::vector<std::string> split_env(std::string_view blob, size_t limit) {
   return out;
 }
 
-uint64_t boot_epoch_ns() {
-  timespec rt{}, bt{};
-  ::clock_gettime(CLOCK_REALTIME, &rt);
-  ::clock_gettime(CLOCK_BOOTTIME, &bt);
-  auto ns = [](const timespec& t) { return static_cast<uint64_t>(t.tv_sec) * 1000000000ull + t.tv_nsec; };
-  return ns(rt) - ns(bt);
-}
-
 std::unordered_map<uint64_t, SockInfo> read_socket_inodes(const std::string& root) {
   std::unordered_map<uint64_t, SockInfo> out;
   read_net_file(root + "/net/tcp", AF_INET, IPPROTO_TCP, out);

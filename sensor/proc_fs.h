@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/boot_clock.h"
 #include "common/result.h"
 #include "sensor/proc_table.h"
 
@@ -42,7 +43,7 @@ std::string join_words(std::span<const std::string> parts);
 std::vector<std::string> split_env(std::string_view blob, size_t limit);
 
 /// Epoch ns of boot (CLOCK_REALTIME - CLOCK_BOOTTIME), to turn boot-clock stamps into wall time.
-uint64_t boot_epoch_ns();
+using peregrine::boot_epoch_ns;
 
 /// Socket inode -> endpoint, from <proc_root>/net/{tcp,tcp6,udp,udp6} and net/unix (family only).
 std::unordered_map<uint64_t, SockInfo> read_socket_inodes(const std::string& proc_root);

@@ -9,7 +9,6 @@
 #include "common/config/yaml_stream.h"
 
 namespace peregrine::config {
-namespace {
 
 LogConfig read_log(NodeReader& parent) {
   NodeReader r = parent.sub("log");
@@ -24,10 +23,6 @@ void check_listen(NodeReader& r, const std::string& key, const std::string& valu
   if (auto hp = parse_host_port(value); !hp) r.fail(key, hp.error().message);
 }
 
-void check_endpoint(NodeReader& r, const std::string& key, const std::string& value) {
-  if (auto ok = validate_endpoint(value); !ok) r.fail(key, ok.error().message);
-}
-
 HttpConfig read_http(NodeReader& parent, HttpConfig c) {
   NodeReader r = parent.sub("http");
   c.enabled = r.boolean("enabled", c.enabled);
@@ -35,6 +30,12 @@ HttpConfig read_http(NodeReader& parent, HttpConfig c) {
   check_listen(r, "listen", c.listen);
   r.finish();
   return c;
+}
+
+namespace {
+
+void check_endpoint(NodeReader& r, const std::string& key, const std::string& value) {
+  if (auto ok = validate_endpoint(value); !ok) r.fail(key, ok.error().message);
 }
 
 std::string read_endpoint(NodeReader& r, const std::string& key, const std::string& def) {
@@ -251,6 +252,7 @@ PeregrineConfig parse_root(const YAML::Node& root, const std::string& file) {
   cfg.sensor = read_sensor(r.sub("sensor"));
   cfg.engine = read_engine(r.sub("engine"));
   cfg.router = read_router(r.sub("router"));
+  r.ignore({"responder"});  // read and checked by peregrine-responder (responder/responder_config.h)
   r.finish();
   return cfg;
 }

@@ -5,7 +5,8 @@
 // ${VAR:-default}. Relative paths are kept as written and resolve against the current working directory.
 //
 // Grammar of the top level (EBNF, YAML structure):
-//   file    = { "sensor" ":" sensor | "engine" ":" engine | "router" ":" router } ;   (each optional)
+//   file    = { "sensor" ":" sensor | "engine" ":" engine | "router" ":" router | "responder" ":" map } ;
+//             (each optional; "responder" is read by peregrine-responder alone: responder/responder_config.h)
 //   router.outputs = "[" { output } "]" ;  output = map with "type" (required) and "name" (default = type).
 #pragma once
 
@@ -183,6 +184,12 @@ struct HostPort {
 Result<HostPort> parse_host_port(const std::string& s);
 /// tcp://host:port, ipc://path or inproc://name.
 Result<void> validate_endpoint(const std::string& s);
+
+/// The `log` and `http` sub-sections of `parent`, shared by every process's section (the responder's too).
+LogConfig read_log(NodeReader& parent);
+HttpConfig read_http(NodeReader& parent, HttpConfig defaults);
+/// Fails at `key` unless `value` is a valid "host:port".
+void check_listen(NodeReader& r, const std::string& key, const std::string& value);
 
 std::string_view to_string(LogFormat f);
 std::string_view to_string(RuleMatching m);

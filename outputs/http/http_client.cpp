@@ -183,13 +183,17 @@ HttpOutcome HttpClient::perform(const HttpRequest& req) {
   }
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
 
+  // Handles are reused across requests of any method: the socket path and custom verb are set (or cleared) on
+  // every request, never left over from the previous one.
+  curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, cfg_.unix_socket.empty() ? nullptr : cfg_.unix_socket.c_str());
   if (req.method == "GET") {
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, nullptr);
     curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
   } else {
     // POSTFIELDS with an explicit size: Content-Length, never chunked; PUT/DELETE keep the body.
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(sent.size()));
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, sent.data());
-    if (req.method != "POST") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method != "POST" ? req.method.c_str() : nullptr);
   }
   const CURLcode rc = curl_easy_perform(c);
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);

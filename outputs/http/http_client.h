@@ -72,6 +72,9 @@ struct HttpClientConfig {
   TlsConfig tls;
   std::string proxy;
   size_t max_response_bytes = 64 * 1024;
+  /// Not a YAML key of the outputs: a Unix socket to connect to instead of the URL's host (the responder's
+  /// container actions talk to the Docker Engine API on /var/run/docker.sock this way). "" = TCP.
+  std::string unix_socket;
   bool operator==(const HttpClientConfig&) const = default;
 };
 

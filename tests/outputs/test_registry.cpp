@@ -36,7 +36,8 @@ TEST_CASE("builtin types are registered explicitly") {
   CHECK(reg.types().empty());
   register_builtin_outputs(reg);
   CHECK(reg.types() == std::vector<std::string>{"alertmanager", "elasticsearch", "file", "http_sms", "loki", "opensearch",
-                                                "slack", "stdout", "syslog", "teams", "twilio", "webhook"});
+                                                "responder", "slack", "stdout", "syslog", "teams", "twilio",
+                                                "webhook"});
   CHECK_THROWS_AS(register_builtin_outputs(reg), std::logic_error);
 }
 
@@ -122,8 +123,8 @@ TEST_CASE("bad values name the key and position") {
 TEST_CASE("unknown output type lists the known ones") {
   const auto e = error_of("    - type: pagerduty\n");
   CHECK(e.find("test.yaml:3:") == 0);
-  CHECK(e.find("alertmanager, elasticsearch, file, http_sms, loki, opensearch, slack, stdout, syslog, teams, twilio, "
-               "webhook") != std::string::npos);
+  CHECK(e.find("alertmanager, elasticsearch, file, http_sms, loki, opensearch, responder, slack, stdout, syslog, teams, "
+               "twilio, webhook") != std::string::npos);
 }
 
 TEST_CASE("two outputs with the same name are rejected by the registry too") {

@@ -48,6 +48,7 @@ void TestHttpServer::handle(const std::string& method, const std::string& patter
   else if (method == "POST") srv_->Post(pattern, fn);
   else if (method == "PUT") srv_->Put(pattern, fn);
   else if (method == "DELETE") srv_->Delete(pattern, fn);
+  else if (method == "PATCH") srv_->Patch(pattern, fn);
   else throw std::invalid_argument("method " + method);
 }
 

@@ -40,7 +40,7 @@ class TestHttpServer {
   TestHttpServer(const TestHttpServer&) = delete;
   TestHttpServer& operator=(const TestHttpServer&) = delete;
 
-  /// Answers `method` (GET, POST, PUT, DELETE) on paths matching `pattern` (an httplib regex).
+  /// Answers `method` (GET, POST, PUT, DELETE, PATCH) on paths matching `pattern` (an httplib regex).
   void handle(const std::string& method, const std::string& pattern, Handler h);
   void start();
   int port() const { return port_; }

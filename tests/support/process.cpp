@@ -153,7 +153,7 @@ nlohmann::json wait_ready(Child& child, const fs::path& ready_file, std::chrono:
 }
 
 std::string binary(const std::string& name) {
-  for (const char* sub : {"router", "engine", "sensor", "tests/integration", ""}) {
+  for (const char* sub : {"router", "engine", "sensor", "responder", "tests/integration", ""}) {
     const fs::path p = fs::path(PEREGRINE_BINARY_DIR) / sub / name;
     if (fs::exists(p)) return p.string();
   }
