@@ -77,6 +77,7 @@ AlertSender::AlertSender(zmq::context_t& ctx, const std::string& connect_endpoin
   // Only queue messages to a router that is actually connected: while it is away, sends fail fast and
   // the alerts wait in our own bounded store (which is what pending_max and unacked() describe).
   sock_.set(zmq::sockopt::immediate, 1);
+  if (opts_.curve) apply_curve_client(sock_, *opts_.curve);
   connect_socket(sock_, connect_endpoint);
   thread_ = std::thread([this] { run(); });
 }
@@ -244,6 +245,7 @@ AlertReceiver::AlertReceiver(zmq::context_t& ctx, const std::string& bind_endpoi
     : sock_(ctx, zmq::socket_type::router), on_batch_(std::move(on_batch)), opts_(opts), drop_acks_(opts.drop_acks) {
   sock_.set(zmq::sockopt::linger, 0);
   sock_.set(zmq::sockopt::rcvhwm, opts_.recv_hwm);
+  if (opts_.curve) apply_curve_server(sock_, *opts_.curve, opts_.zap_domain);
   endpoint_ = bind_socket(sock_, bind_endpoint);
   thread_ = std::thread([this] { run(); });
 }

@@ -25,6 +25,7 @@
 
 #include "common/config/config.h"
 #include "common/result.h"
+#include "common/transport/curve_keys.h"
 #include "common/transport/socket.h"
 
 namespace peregrine::transport {
@@ -53,6 +54,7 @@ struct AlertSenderOptions {
   size_t batch_max_bytes = 1 << 20;                 // bytes per message (at least one alert is always sent)
   int send_hwm = 1000;                              // messages queued in ZeroMQ towards the router
   std::chrono::milliseconds retry_interval{100};    // back-off while the router is unreachable
+  std::optional<CurveClientKeys> curve;             // CURVE towards the router (engine.alerts_curve); none = plaintext
 };
 
 /// Engine side. submit() may be called from any thread; a background thread owns the socket.
@@ -114,6 +116,10 @@ struct AlertReceiverOptions {
   /// Test hooks: delay every ack, or drop the next N acks (forces the sender to re-send).
   std::chrono::milliseconds ack_delay{0};
   size_t drop_acks = 0;
+  /// CURVE server keys (router.alerts_curve); none = plaintext. Who may connect is decided by the context's ZAP
+  /// handler (common/transport/zap.h) under `zap_domain`, which must be running before the receiver binds.
+  std::optional<CurveServerKeys> curve;
+  std::string zap_domain = "alerts";
 };
 
 /// Called on the receiver's thread with the alerts of one or more batches (those waiting on the socket are
