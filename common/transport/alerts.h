@@ -77,6 +77,9 @@ class AlertSender {
   uint64_t resent() const { return resent_.load(std::memory_order_relaxed); }    // re-transmissions
   uint64_t acked() const { return acked_.load(std::memory_order_relaxed); }
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
+  /// CURVE handshakes with the router that failed (key refused by its allow-list, or a wrong server key); 0 in
+  /// plaintext. Each failure episode is logged once at warn.
+  uint64_t auth_failures() const { return auth_failures_.load(std::memory_order_relaxed); }
 
  private:
   struct InFlight {
@@ -89,8 +92,11 @@ class AlertSender {
   void send_due(std::chrono::steady_clock::time_point now);
   void read_acks();
   void reschedule(InFlight& f, std::chrono::steady_clock::time_point when);
+  void read_monitor();
 
   zmq::socket_t sock_;
+  zmq::socket_t monitor_;  // handshake events of sock_ (only with CURVE)
+  bool auth_warned_ = false;  // owned by the thread: this failure episode was logged
   AlertSenderOptions opts_;
   WakeFd wake_;
   mutable std::mutex mu_;
@@ -104,7 +110,7 @@ class AlertSender {
   // so they go out in submission order once it is back.
   std::chrono::steady_clock::time_point blocked_until_{};
   std::atomic<bool> stop_{false};
-  std::atomic<uint64_t> sent_{0}, resent_{0}, acked_{0}, dropped_{0};
+  std::atomic<uint64_t> sent_{0}, resent_{0}, acked_{0}, dropped_{0}, auth_failures_{0};
   std::thread thread_;
 };
 

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <set>
+#include <string_view>
 
 #include "common/fd_util.h"
 
@@ -69,13 +70,17 @@ void add_allowed(const std::string& entry, std::set<std::string>& seen, std::vec
 }  // namespace
 
 CurveKeypair generate_keypair() {
-  char pub[kZ85KeyLength + 1] = {};
-  char sec[kZ85KeyLength + 1] = {};
-  if (zmq_curve_keypair(pub, sec) != 0) {
-    throw TransportError(std::string("cannot generate a CURVE keypair: ") + zmq_strerror(zmq_errno()) +
-                         " (libzmq built without libsodium/CURVE?)");
+  // A public key may be written inline in the config, where "${" starts an environment substitution: draw
+  // again in the rare case (about 1 in 200) that it contains one.
+  for (;;) {
+    char pub[kZ85KeyLength + 1] = {};
+    char sec[kZ85KeyLength + 1] = {};
+    if (zmq_curve_keypair(pub, sec) != 0) {
+      throw TransportError(std::string("cannot generate a CURVE keypair: ") + zmq_strerror(zmq_errno()) +
+                           " (libzmq built without libsodium/CURVE?)");
+    }
+    if (std::string_view(pub).find("${") == std::string_view::npos) return {pub, sec};
   }
-  return {pub, sec};
 }
 
 bool is_z85_key(const std::string& text) {

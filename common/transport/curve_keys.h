@@ -25,7 +25,8 @@ struct CurveKeypair {
   std::string secret_key;  // Z85
 };
 
-/// A fresh keypair (libsodium through zmq_curve_keypair). Throws TransportError when libzmq lacks CURVE.
+/// A fresh keypair (libsodium through zmq_curve_keypair) whose public key has no "${" (so it can be written
+/// inline in the config). Throws TransportError when libzmq lacks CURVE.
 CurveKeypair generate_keypair();
 /// True when `text` is a 40-character Z85 string that decodes to 32 bytes.
 bool is_z85_key(const std::string& text);

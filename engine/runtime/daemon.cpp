@@ -120,6 +120,9 @@ static int run_daemon_checked(const std::string& config_path) {
                  [&] { return sender.resent(); });
   reg.counter_callback("peregrine_engine_alerts_acked_total", "Alerts acknowledged by the router", {},
                  [&] { return sender.acked(); });
+  reg.counter_callback("peregrine_engine_alerts_link_auth_failures_total",
+                       "CURVE handshakes with the router that failed (key not allowed or wrong server key)", {},
+                       [&] { return sender.auth_failures(); });
   reg.gauge_callback("peregrine_engine_alerts_unacked", "Alerts waiting for the router's acknowledgement", {},
                [&] { return static_cast<double>(sender.unacked()); });
 

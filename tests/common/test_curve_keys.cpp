@@ -37,6 +37,7 @@ TEST_CASE("keypair files - secret 0600, public 0644, both Z85, the public key de
   auto kp = generate_keypair();
   CHECK(is_z85_key(kp.public_key));
   CHECK(is_z85_key(kp.secret_key));
+  for (int i = 0; i < 2000; ++i) CHECK(generate_keypair().public_key.find("${") == std::string::npos);
   write_keypair(dir.path().string(), "router", kp, false);
   CHECK(mode_of(dir / "router.key") == 0600);
   CHECK(mode_of(dir / "router.pub") == 0644);
@@ -175,8 +176,8 @@ TEST_CASE("loading the configured keys - errors carry file, line, section and ke
   write_keypair(dir.path().string(), "engine", engine, false);
   const auto d = dir.path().string();
   const std::string yaml = "router:\n  alerts_curve:\n    secret_key_file: " + d +
-                           "/router.key\n    allowed_client_keys:\n      - " + d + "/engine.pub\n      - " +
-                           engine.public_key + "\n      - " + d + "\n";
+                           "/router.key\n    allowed_client_keys:\n      - " + d + "/engine.pub\n      - \"" +
+                           engine.public_key + "\"\n      - " + d + "\n";
   auto cfg = config::parse_config(yaml, "cfg.yaml");
   auto keys = load_server_keys(cfg.router.alerts_curve);
   REQUIRE(keys);

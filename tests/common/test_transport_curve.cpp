@@ -85,6 +85,8 @@ TEST_CASE("alerts over CURVE - a key outside the allow-list is refused and count
   AlertSender intruder = rig.sender(generate_keypair(), rig.server.public_key);
   REQUIRE(intruder.submit({"bad-1", R"({"rule":"x"})"}));
   REQUIRE(wait_until([&] { return rig.zap.counters("alerts")->refused.load() > 0; }, 10s));
+  // The refused engine sees it too (its handshake monitor), so it can say so in its log and metrics.
+  REQUIRE(wait_until([&] { return intruder.auth_failures() > 0; }, 10s));
 
   AlertSender engine = rig.sender(rig.good, rig.server.public_key);
   REQUIRE(engine.submit({"good-1", R"({"rule":"y"})"}));
@@ -111,5 +113,6 @@ TEST_CASE("alerts over CURVE - a client holding the wrong server key or none get
   CHECK(rig.sink.size() == 1);
   CHECK(rig.sink.has("good"));
   CHECK(wrong_server.unacked() == 1);
+  CHECK(engine.auth_failures() == 0);
   CHECK(plaintext.unacked() == 1);
 }
