@@ -26,13 +26,14 @@ COPY sensor sensor
 COPY engine engine
 COPY outputs outputs
 COPY router router
+COPY keygen keygen
 ARG JOBS=2
 RUN test -r /sys/kernel/btf/vmlinux || { echo "the build needs /sys/kernel/btf/vmlinux (kernel BTF) for vmlinux.h" >&2; exit 1; } \
  && cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release \
       -DPEREGRINE_BUILD_TESTS=OFF -DPEREGRINE_BUILD_BENCH=OFF \
- && cmake --build /build -j "${JOBS}" --target peregrine-sensor peregrine-engine peregrine-router \
+ && cmake --build /build -j "${JOBS}" --target peregrine-sensor peregrine-engine peregrine-router peregrine-keygen \
  && mkdir -p /out \
- && for b in sensor engine router; do strip -o /out/peregrine-$b /build/$b/peregrine-$b; done
+ && for b in sensor engine router keygen; do strip -o /out/peregrine-$b /build/$b/peregrine-$b; done
 
 # Runtime stage: shared libraries only, plus curl for the compose healthchecks and the Dashboards import job.
 FROM debian:bookworm-slim AS runtime
@@ -52,7 +53,7 @@ COPY rules /usr/share/peregrine/rules
 COPY config/peregrine.yaml /etc/peregrine/peregrine.yaml
 # Every library the binaries load is installed (fails the build otherwise), and each binary starts.
 RUN ! ldd /usr/local/bin/peregrine-sensor /usr/local/bin/peregrine-engine /usr/local/bin/peregrine-router \
-      | grep 'not found' \
+      /usr/local/bin/peregrine-keygen | grep 'not found' \
  && peregrine-engine --version && peregrine-router --version && peregrine-sensor --version
 # Relative paths in the configs (rules_files: rules/peregrine_rules.yaml) resolve against the working directory.
 WORKDIR /usr/share/peregrine

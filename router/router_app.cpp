@@ -33,6 +33,17 @@ Result<std::unique_ptr<RouterApp>> RouterApp::create(const config::RouterConfig&
   auto outs = registry.create_all(cfg.outputs);
   if (!outs) return outs.error();
   app->outputs_ = std::move(outs).value();
+  try {
+    app->alerts_keys_ = transport::load_server_keys(cfg.alerts_curve);
+    if (app->alerts_keys_) {
+      app->zap_ = std::make_unique<transport::ZapHandler>(
+          app->zmq_, std::map<std::string, std::vector<std::string>>{{"alerts", app->alerts_keys_->allowed_client_keys}});
+      logger("router")->info("alerts link: CURVE on, public key {}, {} allowed engine key(s)",
+                             app->alerts_keys_->public_key, app->alerts_keys_->allowed_client_keys.size());
+    }
+  } catch (const transport::TransportError& e) {
+    return make_error(e.what(), ErrorCode::kInvalid);
+  }
   for (auto& o : app->opts_.extra_outputs) app->outputs_.push_back(std::move(o));
   app->opts_.extra_outputs.clear();
 
@@ -83,10 +94,12 @@ Result<void> RouterApp::start() {
   try {
     transport::AlertReceiverOptions ropts;
     ropts.drop_acks = static_cast<size_t>(cfg_.fault_drop_acks);
+    ropts.curve = alerts_keys_;
+    ropts.zap_domain = "alerts";
     receiver_ = std::make_unique<transport::AlertReceiver>(
         zmq_, cfg_.alerts_endpoint,
         [this](std::vector<transport::AlertEnvelope>& b) { return on_engine_batch(b); }, ropts);
-    if (cfg_.http_input.enabled) http_intake_ = std::make_unique<HttpIntake>(cfg_.http_input, *pipeline_);
+    if (cfg_.http_input.enabled) http_intake_ = std::make_unique<HttpIntake>(cfg_.http_input, *pipeline_, &http_unauthorized_);
     admin_ = std::make_unique<http::AdminServer>(cfg_.http, metrics_, [this] { return healthy(); });
   } catch (const std::exception& e) {
     stop();

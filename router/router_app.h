@@ -23,6 +23,7 @@
 #include "common/metrics.h"
 #include "common/result.h"
 #include "common/transport/alerts.h"
+#include "common/transport/zap.h"
 #include "outputs/output.h"
 #include "outputs/registry.h"
 #include "router/dedup/dedup_window.h"
@@ -88,6 +89,9 @@ class RouterApp {
   std::vector<std::unique_ptr<outputs::Output>> outputs_;
   std::vector<std::unique_ptr<DeliveryWorker>> workers_;
   zmq::context_t zmq_;
+  std::optional<transport::CurveServerKeys> alerts_keys_;  // router.alerts_curve, loaded at create()
+  std::unique_ptr<transport::ZapHandler> zap_;             // before receiver_: outlives it (see zap.h)
+  std::atomic<uint64_t> http_unauthorized_{0};             // HTTP intake requests refused with 401
   std::unique_ptr<transport::AlertReceiver> receiver_;
   std::unique_ptr<HttpIntake> http_intake_;
   std::unique_ptr<http::AdminServer> admin_;

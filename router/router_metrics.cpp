@@ -17,6 +17,18 @@ void RouterApp::register_metrics() {
                      "Alerts refused because the durable append failed (queue full or I/O)", {},
                      [p] { return p->rejected(); });
 
+  // Link authentication: counted by the ZAP handler (0 while the link is plaintext).
+  const transport::ZapCounters* zc = zap_ ? zap_->counters("alerts") : nullptr;
+  const metrics::Labels alerts_link{{"link", "alerts"}};
+  m.counter_callback("peregrine_router_link_auth_refused_total",
+                     "CURVE clients refused by the allow-list (key not in allowed_client_keys)", alerts_link,
+                     [zc] { return zc ? zc->refused.load() : uint64_t{0}; });
+  m.counter_callback("peregrine_router_link_auth_accepted_total", "CURVE clients let in by the allow-list",
+                     alerts_link, [zc] { return zc ? zc->accepted.load() : uint64_t{0}; });
+  m.counter_callback("peregrine_router_http_intake_unauthorized_total",
+                     "HTTP intake requests refused with 401 (missing or wrong bearer token)", {},
+                     [u = &http_unauthorized_] { return u->load(); });
+
   auto* q = queue_.get();
   m.gauge_callback("peregrine_router_queue_bytes", "Bytes of queue segments on disk", {},
                    [q] { return static_cast<double>(q->stats().bytes_on_disk); });

@@ -16,6 +16,7 @@
 #include "common/signals.h"
 #include "common/transport/control.h"
 #include "common/transport/events.h"
+#include "common/transport/zap.h"
 #include "sensor/drop_event.h"
 #include "sensor/publisher.h"
 #include "sensor/sensor.h"
@@ -133,8 +134,23 @@ int run(const std::string& config_path) {
   peregrine::ShutdownSignal shutdown;
   peregrine::metrics::Registry registry;
   zmq::context_t ctx(1);
-  peregrine::transport::EventSender sender(ctx, cfg.events_endpoint, {static_cast<int>(cfg.send_hwm)});
-  peregrine::transport::ControlListener control(ctx, cfg.control_endpoint);
+  // CURVE (sensor.curve) on both binds; the ZAP handler decides which engines get in and outlives both sockets.
+  const auto keys = peregrine::transport::load_server_keys(cfg.curve);
+  std::unique_ptr<peregrine::transport::ZapHandler> zap;
+  if (keys) {
+    zap = std::make_unique<peregrine::transport::ZapHandler>(
+        ctx, std::map<std::string, std::vector<std::string>>{{"events", keys->allowed_client_keys},
+                                                             {"control", keys->allowed_client_keys}});
+    log->info("events and control links: CURVE on, sensor public key {}, {} allowed engine key(s)", keys->public_key,
+              keys->allowed_client_keys.size());
+  }
+  peregrine::transport::SendOptions sopts;
+  sopts.send_hwm = static_cast<int>(cfg.send_hwm);
+  sopts.curve = keys;
+  peregrine::transport::EventSender sender(ctx, cfg.events_endpoint, sopts);
+  peregrine::transport::ControlListenerOptions lopts;
+  lopts.curve = keys;
+  peregrine::transport::ControlListener control(ctx, cfg.control_endpoint, lopts);
 
   MeteredPublisher publisher(ps::publisher_options(cfg), [&sender](std::span<const uint8_t> b) { return sender.try_send(b); }, registry,
                              static_cast<uint32_t>(cfg.drop_stats_interval_s), cfg.drop_alert_ratio);

@@ -6,6 +6,8 @@
 //   throughput  N alerts submitted at once; alerts/s from the first submit to the last document at the sink
 //   latency     --rate R alerts/s for --seconds S; intake→sink latency per alert (sink arrival − submit),
 //               p50/p99/max (the sink records each document's uuid: only with --sink)
+// --curve puts the alert link under CURVE (router.alerts_curve with this process's key allowed), to compare with
+// plaintext (docs/performance.md, "CURVE on the alert link").
 // Prints the router's RSS (VmRSS and peak VmHWM) after the run.
 #include <algorithm>
 #include <atomic>
@@ -27,6 +29,7 @@
 
 #include "common/alert.h"
 #include "common/transport/alerts.h"
+#include "common/transport/curve_keys.h"
 #include "tests/integration/stack.h"
 
 using namespace peregrine;
@@ -44,6 +47,7 @@ struct Args {
   size_t batch = 1000;
   int linger_ms = 20;
   int concurrency = 2;
+  bool curve = false;
 };
 
 Args parse_args(int argc, char** argv) {
@@ -60,10 +64,11 @@ Args parse_args(int argc, char** argv) {
     else if (k == "--batch") a.batch = std::stoul(next());
     else if (k == "--linger-ms") a.linger_ms = std::stoi(next());
     else if (k == "--concurrency") a.concurrency = std::stoi(next());
+    else if (k == "--curve") a.curve = true;
     else {
       std::printf(
           "usage: peregrine-bench-router-outputs [--mode throughput|latency] [--sink | --url http://127.0.0.1:9200]\n"
-          "         [--alerts N] [--rate R --seconds S] [--batch N] [--linger-ms MS] [--concurrency N]\n");
+          "         [--alerts N] [--rate R --seconds S] [--batch N] [--linger-ms MS] [--concurrency N] [--curve]\n");
       std::exit(k == "--help" || k == "-h" ? 0 : 2);
     }
   }
@@ -156,8 +161,15 @@ int main(int argc, char** argv) {
     sink.start();
     url = sink.url();
   }
+  std::string curve_keys;
+  if (args.curve) {
+    for (const char* n : {"router", "engine"})
+      transport::write_keypair(dir.path().string(), n, transport::generate_keypair(), false);
+    curve_keys = "  alerts_curve: {secret_key_file: " + (dir / "router.key").string() +
+                 ", allowed_client_keys: [" + (dir / "engine.pub").string() + "]}\n";
+  }
   const std::string cfg = (dir / "router.yaml").string();
-  testing::write_file(cfg, "router:\n"
+  testing::write_file(cfg, "router:\n" + curve_keys +
                            "  alerts_endpoint: tcp://127.0.0.1:0\n"
                            "  http: {listen: \"127.0.0.1:0\"}\n"
                            "  http_input: {enabled: false}\n"
@@ -182,11 +194,17 @@ int main(int argc, char** argv) {
   zmq::context_t ctx(1);
   transport::AlertSenderOptions so;
   so.pending_max = 10'000'000;
+  if (args.curve) {
+    so.curve = transport::CurveClientKeys{transport::read_key_file((dir / "engine.pub").string(), false),
+                                          transport::read_key_file((dir / "engine.key").string(), true),
+                                          transport::read_key_file((dir / "router.pub").string(), false)};
+  }
   transport::AlertSender sender(ctx, endpoint, so);
   const uint64_t t0ns = 1'764'892'800'000'000'000ull;
-  std::printf("router pid %d, output -> %s, batch %zu, linger %d ms, concurrency %d, fsync batch\n",
+  std::printf("router pid %d, output -> %s, batch %zu, linger %d ms, concurrency %d, fsync %s, alert link %s\n",
               router.child().pid(), args.url.empty() ? "local _bulk sink" : url.c_str(), args.batch, args.linger_ms,
-              args.concurrency);
+              args.concurrency, getenv("BENCH_FSYNC") ? getenv("BENCH_FSYNC") : "batch",
+              args.curve ? "CURVE" : "plaintext");
 
   if (args.mode == "throughput") {
     std::vector<std::string> uuids(args.alerts), bodies(args.alerts);

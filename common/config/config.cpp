@@ -65,6 +65,10 @@ SensorConfig read_sensor(NodeReader r) {
   c.drop_stats_interval_s = r.integer("drop_stats_interval_s", c.drop_stats_interval_s, 1, 86400);
   c.capture_buffers = r.boolean("capture_buffers", c.capture_buffers);
   c.toctou_paths = r.boolean("toctou_paths", c.toctou_paths);
+  c.curve = read_curve_server(r, "curve");
+  c.allow_plaintext = r.boolean("allow_plaintext", c.allow_plaintext);
+  check_plaintext_bind(r, "events_endpoint", c.events_endpoint, c.curve, c.allow_plaintext);
+  check_plaintext_bind(r, "control_endpoint", c.control_endpoint, c.curve, c.allow_plaintext);
   r.finish();
   return c;
 }
@@ -174,6 +178,8 @@ EngineConfig read_engine(NodeReader r) {
   o.json_include_tags_property = r.boolean("json_include_tags_property", o.json_include_tags_property);
   o.json_include_message_property = r.boolean("json_include_message_property", o.json_include_message_property);
   o.time_format_iso_8601 = r.boolean("time_format_iso_8601", o.time_format_iso_8601);
+  c.sensor_curve = read_curve_client(r, "sensor_curve");
+  c.alerts_curve = read_curve_client(r, "alerts_curve");
   r.finish();
   return c;
 }
@@ -204,17 +210,41 @@ std::vector<OutputConfigNode> read_outputs(NodeReader& r) {
   return out;
 }
 
+TlsServerConfig read_tls_server(NodeReader& parent) {
+  NodeReader t = parent.sub("tls");
+  TlsServerConfig c;
+  c.cert_file = t.str("cert_file", "");
+  c.key_file = t.str("key_file", "");
+  c.client_ca_file = t.str("client_ca_file", "");
+  if (c.cert_file.empty() != c.key_file.empty())
+    t.fail(c.cert_file.empty() ? "key_file" : "cert_file", "cert_file and key_file go together");
+  if (!c.client_ca_file.empty() && c.cert_file.empty())
+    t.fail("client_ca_file", "needs cert_file and key_file (mTLS is TLS with client certificates)");
+  t.finish();
+  return c;
+}
+
 RouterConfig read_router(NodeReader r) {
   RouterConfig c;
   c.log = read_log(r);
   c.http = read_http(r, c.http);
   c.alerts_endpoint = read_endpoint(r, "alerts_endpoint", c.alerts_endpoint);
+  c.alerts_curve = read_curve_server(r, "alerts_curve");
+  c.allow_plaintext = r.boolean("allow_plaintext", c.allow_plaintext);
+  check_plaintext_bind(r, "alerts_endpoint", c.alerts_endpoint, c.alerts_curve, c.allow_plaintext);
   {
     NodeReader h = r.sub("http_input");
     c.http_input.enabled = h.boolean("enabled", c.http_input.enabled);
     c.http_input.listen = h.str("listen", c.http_input.listen);
     check_listen(h, "listen", c.http_input.listen);
     c.http_input.max_body_bytes = h.bytes("max_body_bytes", c.http_input.max_body_bytes, 1024, 1LL << 30);
+    c.http_input.bearer_token = h.secret("bearer_token", "");
+    c.http_input.bearer_token_file = h.str("bearer_token_file", "");
+    if (!c.http_input.bearer_token.empty() && !c.http_input.bearer_token_file.empty())
+      h.fail("bearer_token_file", "set either bearer_token or bearer_token_file, not both");
+    if (!c.http_input.bearer_token.empty() && c.http_input.bearer_token.size() < 16)
+      h.fail("bearer_token", "must be at least 16 characters (e.g. openssl rand -hex 32)");
+    c.http_input.tls = read_tls_server(h);
     h.finish();
   }
   {

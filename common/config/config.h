@@ -17,6 +17,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "common/config/append_output.h"
+#include "common/config/link_config.h"
 #include "common/config/node_reader.h"
 #include "common/result.h"
 
@@ -55,6 +56,8 @@ struct SensorConfig {
   int64_t drop_stats_interval_s = 10;    // drop_stats_interval_s: window for the drop ratio and drop logging
   bool capture_buffers = false;          // capture_buffers: copy read/write payloads into events (evt.buffer)
   bool toctou_paths = true;              // toctou_paths: copy open* paths at syscall entry (sys_enter hook)
+  CurveServerConfig curve;               // curve: {secret_key_file, allowed_client_keys} on both binds (engines)
+  bool allow_plaintext = false;          // allow_plaintext: permit a non-loopback bind without curve
   bool operator==(const SensorConfig&) const = default;
 };
 
@@ -108,13 +111,29 @@ struct EngineConfig {
   std::string hostname;                  // hostname: alert "hostname"; empty in the file = gethostname()
   std::vector<AppendOutputConfig> append_output;  // append_output: extra output for matching rules
   FalcoOutputOptions output_options;     // json_include_*_property, time_format_iso_8601 (flat keys)
+  CurveClientConfig sensor_curve;        // sensor_curve: {secret_key_file, server_public_key} events + control
+  CurveClientConfig alerts_curve;        // alerts_curve: {secret_key_file, server_public_key} towards the router
   bool operator==(const EngineConfig&) const = default;
+};
+
+/// TLS on an HTTP server (the router's intake). Empty cert_file = plain HTTP.
+struct TlsServerConfig {
+  std::string cert_file;       // cert_file: PEM server certificate (chain first); "" = plain HTTP
+  std::string key_file;        // key_file: PEM private key of cert_file; required with it
+  std::string client_ca_file;  // client_ca_file: PEM CA bundle; set = mTLS: clients must present a certificate
+                               // it signed, others fail the TLS handshake
+  bool enabled() const { return !cert_file.empty(); }
+  bool operator==(const TlsServerConfig&) const = default;
 };
 
 struct HttpInputConfig {
   bool enabled = true;                     // enabled: accept Falco http_output POSTs
   std::string listen = "127.0.0.1:2801";   // listen: host:port of the intake server
   int64_t max_body_bytes = 1 << 20;        // max_body_bytes: larger requests get 413
+  std::string bearer_token;                // bearer_token: require "Authorization: Bearer <it>" (use ${ENV}); a
+                                           // secret, never logged. Empty = no token (the token file is read)
+  std::string bearer_token_file;           // bearer_token_file: the token in a file (one line; not with bearer_token)
+  TlsServerConfig tls;                     // tls: {cert_file, key_file, client_ca_file} HTTPS / mTLS
   bool operator==(const HttpInputConfig&) const = default;
 };
 
@@ -150,6 +169,8 @@ struct RouterConfig {
   LogConfig log;
   HttpConfig http{true, "127.0.0.1:9103"};
   std::string alerts_endpoint = "tcp://127.0.0.1:7703";  // alerts_endpoint: ROUTER binds here
+  CurveServerConfig alerts_curve;  // alerts_curve: {secret_key_file, allowed_client_keys} (engines' public keys)
+  bool allow_plaintext = false;    // allow_plaintext: permit a non-loopback alerts_endpoint without alerts_curve
   HttpInputConfig http_input;                             // http_input: Falco-compatible HTTP intake
   QueueConfig queue;                                      // queue: durable queue
   int64_t dedup_window = 100000;                          // dedup_window: recent uuids remembered

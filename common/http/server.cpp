@@ -1,6 +1,7 @@
 #include "common/http/server.h"
 
 #include <httplib.h>
+#include <openssl/ssl.h>
 #include <strings.h>
 #include <sys/socket.h>
 
@@ -32,10 +33,29 @@ void write_reply(const Response& r, httplib::Response& out) {
   out.set_content(r.body, r.content_type.c_str());
 }
 
+// Plain HTTP, or HTTPS with an optional client-certificate requirement (cpp-httplib's SSLServer sets
+// SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT when given a client CA).
+std::unique_ptr<httplib::Server> make_server(const config::TlsServerConfig& tls) {
+  if (!tls.enabled()) return std::make_unique<httplib::Server>();
+#ifndef CPPHTTPLIB_OPENSSL_SUPPORT
+  throw std::runtime_error("tls: this build's cpp-httplib has no OpenSSL support");
+#else
+  auto s = std::make_unique<httplib::SSLServer>(tls.cert_file.c_str(), tls.key_file.c_str(),
+                                                tls.client_ca_file.empty() ? nullptr : tls.client_ca_file.c_str());
+  if (!s->is_valid()) {
+    throw std::runtime_error("tls: cannot load certificate " + tls.cert_file + " with key " + tls.key_file +
+                             (tls.client_ca_file.empty() ? "" : " and client CA " + tls.client_ca_file) +
+                             " (missing, unreadable, not PEM, or the key does not match the certificate)");
+  }
+  SSL_CTX_set_min_proto_version(s->ssl_context(), TLS1_2_VERSION);
+  return s;
+#endif
+}
+
 }  // namespace
 
 struct AdminServer::Impl {
-  httplib::Server server;
+  std::unique_ptr<httplib::Server> server;  // an httplib::SSLServer with TLS
   /// POST/PUT/DELETE/PATCH: reads the body within max_body_bytes, then dispatches (or answers 413).
   static void handle_with_body(AdminServer& self, const httplib::Request& in, httplib::Response& out,
                                const httplib::ContentReader& read);
@@ -72,7 +92,8 @@ void AdminServer::start(const config::HttpConfig& cfg) {
   auto hp = config::parse_host_port(cfg.listen);
   if (!hp) throw std::runtime_error("invalid listen address '" + cfg.listen + "': " + hp.error().message);
   impl_ = std::make_unique<Impl>();
-  auto& srv = impl_->server;
+  impl_->server = make_server(opts_.tls);
+  auto& srv = *impl_->server;
   size_t threads = opts_.threads == 0 ? 1 : opts_.threads;
   srv.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   srv.set_payload_max_length(opts_.max_body_bytes);
@@ -108,7 +129,7 @@ void AdminServer::start(const config::HttpConfig& cfg) {
     port_ = 0;
     throw std::runtime_error("cannot listen on " + cfg.listen);
   }
-  thread_ = std::thread([this] { impl_->server.listen_after_bind(); });
+  thread_ = std::thread([this] { impl_->server->listen_after_bind(); });
   // cpp-httplib's stop() is a no-op until the accept loop has started, so a server destroyed right after
   // construction would never stop: wait (briefly, at start-up only) for the loop to be running.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
@@ -168,12 +189,12 @@ void AdminServer::Impl::handle_with_body(AdminServer& self, const httplib::Reque
 
 AdminServer::~AdminServer() {
   if (impl_) {
-    impl_->server.stop();
+    impl_->server->stop();
     if (thread_.joinable()) thread_.join();
   }
 }
 
-bool AdminServer::running() const { return impl_ && impl_->server.is_running(); }
+bool AdminServer::running() const { return impl_ && impl_->server->is_running(); }
 
 void AdminServer::add_get(const std::string& path, Handler h) {
   std::unique_lock lock(routes_mu_);

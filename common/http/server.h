@@ -47,6 +47,9 @@ struct ServerOptions {
   /// Builds the 413 reply (the request is passed without its body); default: 413 with a one-line text body.
   /// No route handler runs for such a request.
   Handler body_too_large;
+  /// HTTPS (TLS 1.2 or later) when tls.cert_file is set; with tls.client_ca_file, a client certificate signed by
+  /// that CA is required (mTLS). Files are loaded at construction (errors are load-time exceptions).
+  config::TlsServerConfig tls;
 };
 
 /// Binds at construction (throws std::runtime_error if it cannot: that is load time) and serves on its

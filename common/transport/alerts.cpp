@@ -3,6 +3,8 @@
 #include <zmq_addon.hpp>
 
 #include <algorithm>
+#include <cstring>
+#include <iterator>
 
 #include "common/log.h"
 
@@ -77,6 +79,19 @@ AlertSender::AlertSender(zmq::context_t& ctx, const std::string& connect_endpoin
   // Only queue messages to a router that is actually connected: while it is away, sends fail fast and
   // the alerts wait in our own bounded store (which is what pending_max and unacked() describe).
   sock_.set(zmq::sockopt::immediate, 1);
+  if (opts_.curve) {
+    apply_curve_client(sock_, *opts_.curve);
+    // Handshake outcomes, so that a refused key is visible on this side too (attached before connecting).
+    static std::atomic<uint64_t> seq{0};
+    const std::string mon = "inproc://peregrine-alerts-monitor-" + std::to_string(seq.fetch_add(1));
+    if (zmq_socket_monitor(sock_.handle(), mon.c_str(),
+                           ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0)
+      throw TransportError("zmq_socket_monitor failed: " + std::string(zmq_strerror(zmq_errno())));
+    monitor_ = zmq::socket_t(ctx, zmq::socket_type::pair);
+    monitor_.set(zmq::sockopt::linger, 0);
+    monitor_.connect(mon);
+  }
   connect_socket(sock_, connect_endpoint);
   thread_ = std::thread([this] { run(); });
 }
@@ -85,6 +100,7 @@ AlertSender::~AlertSender() {
   stop_.store(true);
   wake_.notify();
   thread_.join();
+  if (monitor_) zmq_socket_monitor(sock_.handle(), nullptr, 0);
   if (size_t left = unacked(); left > 0) {
     logger("transport.alerts")->warn("{} alerts were never acknowledged by the router and are lost", left);
   }
@@ -222,10 +238,13 @@ void AlertSender::run() {
     auto timeout = have_fresh      ? std::chrono::milliseconds(0)
                    : due_.empty() ? std::chrono::milliseconds(3600000)
                                   : until(std::max(due_.begin()->first, blocked_until_));
-    zmq::pollitem_t items[] = {{sock_.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, wake_.fd(), ZMQ_POLLIN, 0}};
+    zmq::pollitem_t items[] = {{sock_.handle(), 0, ZMQ_POLLIN, 0},
+                               {nullptr, wake_.fd(), ZMQ_POLLIN, 0},
+                               {monitor_ ? monitor_.handle() : nullptr, -1, ZMQ_POLLIN, 0}};
     try {
-      zmq::poll(items, 2, timeout);
+      zmq::poll(items, monitor_ ? 3 : 2, timeout);
       if (items[1].revents & ZMQ_POLLIN) wake_.drain();
+      if (items[2].revents & ZMQ_POLLIN) read_monitor();
       if (items[0].revents & ZMQ_POLLIN) read_acks();
       if (stop_.load()) break;
       take_fresh();
@@ -237,6 +256,35 @@ void AlertSender::run() {
   }
 }
 
+void AlertSender::read_monitor() {
+  std::vector<zmq::message_t> frames;
+  while (zmq::recv_multipart(monitor_, std::back_inserter(frames), zmq::recv_flags::dontwait)) {
+    if (frames.size() >= 2 && frames[0].size() >= 6) {
+      uint16_t event;
+      uint32_t value;
+      std::memcpy(&event, frames[0].data(), sizeof event);
+      std::memcpy(&value, static_cast<const char*>(frames[0].data()) + 2, sizeof value);
+      if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+        if (auth_warned_) logger("transport.alerts")->info("CURVE handshake with the router succeeds again");
+        auth_warned_ = false;
+      } else {
+        auth_failures_.fetch_add(1, std::memory_order_relaxed);
+        if (!auth_warned_) {
+          auth_warned_ = true;
+          const std::string peer = frames[1].to_string();
+          if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+            logger("transport.alerts")->warn("router {} refused this engine's CURVE key (ZAP status {}): add its "
+                                             "public key to router.alerts_curve.allowed_client_keys", peer, value);
+          else
+            logger("transport.alerts")->warn("CURVE handshake with router {} failed: is "
+                                             "engine.alerts_curve.server_public_key the router's key?", peer);
+        }
+      }
+    }
+    frames.clear();
+  }
+}
+
 // -------------------------------------------------------------------------------------------- receiver
 
 AlertReceiver::AlertReceiver(zmq::context_t& ctx, const std::string& bind_endpoint, AlertBatchHandler on_batch,
@@ -244,6 +292,7 @@ AlertReceiver::AlertReceiver(zmq::context_t& ctx, const std::string& bind_endpoi
     : sock_(ctx, zmq::socket_type::router), on_batch_(std::move(on_batch)), opts_(opts), drop_acks_(opts.drop_acks) {
   sock_.set(zmq::sockopt::linger, 0);
   sock_.set(zmq::sockopt::rcvhwm, opts_.recv_hwm);
+  if (opts_.curve) apply_curve_server(sock_, *opts_.curve, opts_.zap_domain);
   endpoint_ = bind_socket(sock_, bind_endpoint);
   thread_ = std::thread([this] { run(); });
 }

@@ -25,6 +25,7 @@
 
 #include "common/config/config.h"
 #include "common/result.h"
+#include "common/transport/curve_keys.h"
 #include "common/transport/socket.h"
 
 namespace peregrine::transport {
@@ -53,6 +54,7 @@ struct AlertSenderOptions {
   size_t batch_max_bytes = 1 << 20;                 // bytes per message (at least one alert is always sent)
   int send_hwm = 1000;                              // messages queued in ZeroMQ towards the router
   std::chrono::milliseconds retry_interval{100};    // back-off while the router is unreachable
+  std::optional<CurveClientKeys> curve;             // CURVE towards the router (engine.alerts_curve); none = plaintext
 };
 
 /// Engine side. submit() may be called from any thread; a background thread owns the socket.
@@ -75,6 +77,9 @@ class AlertSender {
   uint64_t resent() const { return resent_.load(std::memory_order_relaxed); }    // re-transmissions
   uint64_t acked() const { return acked_.load(std::memory_order_relaxed); }
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
+  /// CURVE handshakes with the router that failed (key refused by its allow-list, or a wrong server key); 0 in
+  /// plaintext. Each failure episode is logged once at warn.
+  uint64_t auth_failures() const { return auth_failures_.load(std::memory_order_relaxed); }
 
  private:
   struct InFlight {
@@ -87,8 +92,11 @@ class AlertSender {
   void send_due(std::chrono::steady_clock::time_point now);
   void read_acks();
   void reschedule(InFlight& f, std::chrono::steady_clock::time_point when);
+  void read_monitor();
 
   zmq::socket_t sock_;
+  zmq::socket_t monitor_;  // handshake events of sock_ (only with CURVE)
+  bool auth_warned_ = false;  // owned by the thread: this failure episode was logged
   AlertSenderOptions opts_;
   WakeFd wake_;
   mutable std::mutex mu_;
@@ -102,7 +110,7 @@ class AlertSender {
   // so they go out in submission order once it is back.
   std::chrono::steady_clock::time_point blocked_until_{};
   std::atomic<bool> stop_{false};
-  std::atomic<uint64_t> sent_{0}, resent_{0}, acked_{0}, dropped_{0};
+  std::atomic<uint64_t> sent_{0}, resent_{0}, acked_{0}, dropped_{0}, auth_failures_{0};
   std::thread thread_;
 };
 
@@ -114,6 +122,10 @@ struct AlertReceiverOptions {
   /// Test hooks: delay every ack, or drop the next N acks (forces the sender to re-send).
   std::chrono::milliseconds ack_delay{0};
   size_t drop_acks = 0;
+  /// CURVE server keys (router.alerts_curve); none = plaintext. Who may connect is decided by the context's ZAP
+  /// handler (common/transport/zap.h) under `zap_domain`, which must be running before the receiver binds.
+  std::optional<CurveServerKeys> curve;
+  std::string zap_domain = "alerts";
 };
 
 /// Called on the receiver's thread with the alerts of one or more batches (those waiting on the socket are

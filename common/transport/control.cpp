@@ -84,6 +84,7 @@ ControlPublisher::ControlPublisher(zmq::context_t& ctx, const std::string& conne
   }
   monitor_.set(zmq::sockopt::linger, 0);
   monitor_.connect(mon);
+  if (opts_.curve) apply_curve_client(sock_, *opts_.curve);
   connect_socket(sock_, connect_endpoint);
   thread_ = std::thread([this] { run(); });
 }
@@ -159,10 +160,11 @@ void ControlPublisher::run() {
   }
 }
 
-ControlListener::ControlListener(zmq::context_t& ctx, const std::string& bind_endpoint)
+ControlListener::ControlListener(zmq::context_t& ctx, const std::string& bind_endpoint, ControlListenerOptions opts)
     : sock_(ctx, zmq::socket_type::pull) {
   sock_.set(zmq::sockopt::linger, 0);
   sock_.set(zmq::sockopt::conflate, 1);
+  if (opts.curve) apply_curve_server(sock_, *opts.curve, opts.zap_domain);
   endpoint_ = bind_socket(sock_, bind_endpoint);
 }
 

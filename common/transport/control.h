@@ -20,6 +20,7 @@
 
 #include "common/open_filter.h"
 #include "common/result.h"
+#include "common/transport/curve_keys.h"
 #include "common/transport/socket.h"
 
 namespace peregrine::transport {
@@ -41,6 +42,12 @@ Result<ControlMessage> decode_control(std::string_view text);
 
 struct ControlOptions {
   std::chrono::milliseconds resend_interval{1000};  // periodic re-send of the current selection
+  std::optional<CurveClientKeys> curve;             // CURVE towards the sensor (engine.sensor_curve)
+};
+
+struct ControlListenerOptions {
+  std::optional<CurveServerKeys> curve;  // CURVE (sensor.curve); clients are decided by the ZAP handler
+  std::string zap_domain = "control";
 };
 
 /// Engine side: PUSH connect, with a background thread that owns the socket.
@@ -78,7 +85,7 @@ class ControlPublisher {
 /// Sensor side: PULL bind, polled by the sensor's loop (single thread).
 class ControlListener {
  public:
-  ControlListener(zmq::context_t& ctx, const std::string& bind_endpoint);
+  ControlListener(zmq::context_t& ctx, const std::string& bind_endpoint, ControlListenerOptions opts = {});
   /// Waits up to `timeout` (0 = just check). Returns a message only when it differs from the last one
   /// returned (periodic re-sends of the same selection yield nullopt).
   std::optional<ControlMessage> poll(std::chrono::milliseconds timeout = std::chrono::milliseconds(0));

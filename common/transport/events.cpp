@@ -10,6 +10,7 @@ EventSender::EventSender(zmq::context_t& ctx, const std::string& bind_endpoint, 
     : sock_(ctx, zmq::socket_type::push) {
   sock_.set(zmq::sockopt::sndhwm, opts.send_hwm);
   sock_.set(zmq::sockopt::linger, 0);
+  if (opts.curve) apply_curve_server(sock_, *opts.curve, opts.zap_domain);
   endpoint_ = bind_socket(sock_, bind_endpoint);
 }
 
@@ -38,6 +39,7 @@ EventReceiver::EventReceiver(zmq::context_t& ctx, const std::string& connect_end
     : sock_(ctx, zmq::socket_type::pull) {
   sock_.set(zmq::sockopt::rcvhwm, opts.recv_hwm);
   sock_.set(zmq::sockopt::linger, 0);
+  if (opts.curve) apply_curve_client(sock_, *opts.curve);
   connect_socket(sock_, connect_endpoint);
 }
 

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -14,16 +15,20 @@
 #include <zmq.hpp>
 
 #include "common/result.h"
+#include "common/transport/curve_keys.h"
 #include "common/transport/socket.h"
 
 namespace peregrine::transport {
 
 struct SendOptions {
   int send_hwm = 1000;  // batches queued per connected engine before try_send drops
+  std::optional<CurveServerKeys> curve;  // CURVE (sensor.curve); clients are decided by the ZAP handler
+  std::string zap_domain = "events";
 };
 
 struct RecvOptions {
   int recv_hwm = 1000;  // batches queued on the receiving side
+  std::optional<CurveClientKeys> curve;  // CURVE towards the sensor (engine.sensor_curve)
 };
 
 /// Owned by one thread (the sensor's publisher); counters may be read from any thread.

@@ -98,6 +98,16 @@ static int run_daemon_checked(const std::string& config_path) {
   const auto& ec = cfg.engine;
   setup_logging(ec.log);
   auto log = logger("engine");
+  // Keys are loaded before anything starts: a wrong path or a readable secret key is a load-time error.
+  const auto sensor_keys = transport::load_client_keys(ec.sensor_curve);
+  const auto alerts_keys = transport::load_client_keys(ec.alerts_curve);
+  if (sensor_keys) log->info("sensor links: CURVE on, engine public key {}", sensor_keys->public_key);
+  if (alerts_keys) log->info("alerts link: CURVE on, engine public key {}", alerts_keys->public_key);
+  // The binding side enforces the plaintext rule; say it here too when this engine leaves the host in plaintext.
+  if (!alerts_keys && !config::is_local_endpoint(ec.alerts_endpoint))
+    log->warn("alerts go to {} in plaintext: set engine.alerts_curve (docs/security.md)", ec.alerts_endpoint);
+  if (!sensor_keys && !config::is_local_endpoint(ec.events_endpoint))
+    log->warn("events come from {} in plaintext: set engine.sensor_curve (docs/security.md)", ec.events_endpoint);
 
   HangupSignal hangup;  // from here on SIGHUP reloads the rules instead of ending the process
   // One rule set per evaluating thread; replay mode evaluates on this thread (a file has no per-process stream).
@@ -116,6 +126,7 @@ static int run_daemon_checked(const std::string& config_path) {
   transport::AlertSenderOptions aopts;
   aopts.ack_timeout = std::chrono::milliseconds(ec.ack_timeout_ms);
   aopts.pending_max = static_cast<size_t>(ec.pending_max);
+  aopts.curve = alerts_keys;
   transport::AlertSender sender(ctx, ec.alerts_endpoint, aopts);
   reg.counter_callback("peregrine_engine_alerts_sent_total", "Alerts sent to the router (first transmission)", {},
                  [&] { return sender.sent(); });
@@ -123,6 +134,9 @@ static int run_daemon_checked(const std::string& config_path) {
                  [&] { return sender.resent(); });
   reg.counter_callback("peregrine_engine_alerts_acked_total", "Alerts acknowledged by the router", {},
                  [&] { return sender.acked(); });
+  reg.counter_callback("peregrine_engine_alerts_link_auth_failures_total",
+                       "CURVE handshakes with the router that failed (key not allowed or wrong server key)", {},
+                       [&] { return sender.auth_failures(); });
   reg.gauge_callback("peregrine_engine_alerts_unacked", "Alerts waiting for the router's acknowledgement", {},
                [&] { return static_cast<double>(sender.unacked()); });
 
@@ -132,7 +146,9 @@ static int run_daemon_checked(const std::string& config_path) {
   reg.counter_callback("peregrine_engine_rules_reloads_total", "Rules reloads (SIGHUP), by result",
                        {{"result", "failed"}}, [&] { return reloads_failed.load(); });
 
-  transport::ControlPublisher control(ctx, ec.control_endpoint);
+  transport::ControlOptions copts;
+  copts.curve = sensor_keys;
+  transport::ControlPublisher control(ctx, ec.control_endpoint, copts);
   publish_selection(control, *rules, *log);
 
   const AlertSink sink = [&](const Alert& a, std::string&& json) {
@@ -152,7 +168,9 @@ static int run_daemon_checked(const std::string& config_path) {
     replay_file(ec.replay_file, pipeline, *log);
     shutdown.wait_for(std::chrono::hours(24 * 365 * 100));
   } else {
-    transport::EventReceiver receiver(ctx, ec.events_endpoint);
+    transport::RecvOptions ropts;
+    ropts.curve = sensor_keys;
+    transport::EventReceiver receiver(ctx, ec.events_endpoint, ropts);
     std::unique_ptr<RulesWatcher> watcher;
     if (ec.watch_rules) {
       watcher = std::make_unique<RulesWatcher>(ec.rules_files);

@@ -7,9 +7,14 @@
 //                                                or chunked); the handler never runs, nothing queued
 //   503 {"error":"queue full ..."} Retry-After   disk budget exhausted; nothing queued, safe to resend
 //   500 {"error":"..."}                          the append failed (I/O); nothing queued, safe to resend
+//   401 {"error":"...","field":"Authorization"}  http_input.bearer_token(_file) is set and the request lacks
+//       WWW-Authenticate: Bearer ...             "Authorization: Bearer <token>" (POST / and POST /test; GET /ping
+//                                                and GET /healthz stay open for probes); nothing queued
 // Arrays are all-or-nothing: one invalid element rejects the whole request.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,10 +30,21 @@ http::Response handle_intake_body(IntakePipeline& pipeline, const std::string& b
 /// The 413 reply for a body over `limit_bytes` (sent by the server before handle_intake_body would run).
 http::Response body_too_large(size_t limit_bytes);
 
+/// True when `authorization` (the header's value) is "Bearer <token>" with exactly `token`; the comparison takes
+/// the same time wherever the first difference is (no timing oracle on the token).
+bool bearer_matches(const std::string& authorization, const std::string& token);
+/// The 401 reply (RFC 6750): `presented` = a token was sent but is wrong (error="invalid_token").
+http::Response unauthorized(bool presented);
+/// The token http_input asks for: bearer_token, or the first line of bearer_token_file (registered as a secret).
+/// "" = no token required. Throws std::runtime_error when the file cannot be read or is empty (load time).
+std::string load_bearer_token(const config::HttpInputConfig& cfg);
+
 class HttpIntake {
  public:
   /// Binds http_input.listen (port 0 = any). Throws std::runtime_error when it cannot (load time).
-  HttpIntake(const config::HttpInputConfig& cfg, IntakePipeline& pipeline);
+  /// `unauthorized` (optional) counts requests refused with 401.
+  HttpIntake(const config::HttpInputConfig& cfg, IntakePipeline& pipeline,
+             std::atomic<uint64_t>* unauthorized = nullptr);
   int port() const { return server_->port(); }
   const std::string& host() const { return server_->host(); }
 

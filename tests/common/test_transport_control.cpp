@@ -70,7 +70,7 @@ TEST_CASE("control: proc_env round trip, absent means false, non-boolean is reje
 TEST_CASE("control: the proc_env flag travels with the selection and its re-sends") {
   zmq::context_t ctx;
   ControlListener listener(ctx, "tcp://127.0.0.1:0");
-  ControlPublisher publisher(ctx, listener.endpoint(), ControlOptions{20ms});
+  ControlPublisher publisher(ctx, listener.endpoint(), ControlOptions{20ms, std::nullopt});
   publisher.publish({"execve"}, {}, true);
   CHECK(publisher.current().proc_env);
   auto m = listener.poll(10s);
@@ -92,7 +92,7 @@ TEST_CASE("control: the proc_env flag travels with the selection and its re-send
 TEST_CASE("control: the listener receives the selection - re-sends of the same selection are not repeated") {
   zmq::context_t ctx;
   ControlListener listener(ctx, "tcp://127.0.0.1:0");
-  ControlPublisher publisher(ctx, listener.endpoint(), ControlOptions{20ms});
+  ControlPublisher publisher(ctx, listener.endpoint(), ControlOptions{20ms, std::nullopt});
   CHECK(publisher.current().generation == 0);
   CHECK_FALSE(listener.poll(0ms).has_value());
   publisher.publish({"execve"});
@@ -118,7 +118,7 @@ TEST_CASE("control: a restarted sensor learns the selection from the reconnect, 
   zmq::context_t ctx;
   auto listener = std::make_unique<ControlListener>(ctx, "tcp://127.0.0.1:0");
   const std::string ep = listener->endpoint();
-  ControlPublisher publisher(ctx, ep, ControlOptions{std::chrono::hours(1)});
+  ControlPublisher publisher(ctx, ep, ControlOptions{std::chrono::hours(1), std::nullopt});
   publisher.publish({"openat"});
   auto m = listener->poll(10s);
   REQUIRE(m.has_value());
@@ -137,7 +137,7 @@ TEST_CASE("control: a selection published before the sensor starts is delivered 
   zmq::context_t ctx;
   peregrine::testing::TempDir dir;  // connect before bind: an ipc path known in advance, no port to guess
   std::string ep = "ipc://" + (dir / "control.sock").string();
-  ControlPublisher publisher(ctx, ep, ControlOptions{std::chrono::hours(1)});
+  ControlPublisher publisher(ctx, ep, ControlOptions{std::chrono::hours(1), std::nullopt});
   publisher.publish({});
   auto listener = bind_listener(ctx, ep);
   auto m = listener->poll(15s);

@@ -71,8 +71,8 @@ TEST_CASE("events link: with no engine connected, try_send drops and counts") {
 
 TEST_CASE("events link: reaching the high-water mark drops and counts, never blocks - nothing sent is lost") {
   zmq::context_t ctx;
-  EventSender sender(ctx, "inproc://events-hwm", SendOptions{10});
-  EventReceiver receiver(ctx, "inproc://events-hwm", RecvOptions{10});
+  EventSender sender(ctx, "inproc://events-hwm", SendOptions{10, std::nullopt, "events"});
+  EventReceiver receiver(ctx, "inproc://events-hwm", RecvOptions{10, std::nullopt});
   constexpr uint32_t kAttempts = 1000;
   auto t0 = std::chrono::steady_clock::now();
   for (uint32_t i = 0; i < kAttempts; ++i) (void)sender.try_send(bytes_of(i));

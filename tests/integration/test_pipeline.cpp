@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "common/transport/curve_keys.h"
 #include "tests/integration/stack.h"
 
 using namespace peregrine::testing;
@@ -174,5 +175,43 @@ TEST_CASE("live: a rule on proc.env makes the engine ask for the environment and
   CHECK(alerts[0]["rule"] == "Exec with the integration environment marker");
   CHECK(alerts[0]["output_fields"]["proc.env[PEREGRINE_IT_PRELOAD]"] == marker);
   CHECK(alerts[0]["output_fields"]["proc.name"] == "true");
+  CHECK(stack.stop_all() == "");
+}
+
+TEST_CASE("live: with CURVE on all three links a file opened on this host still raises its alert") {
+  if (auto why = sensor_unavailable(); !why.empty()) PEREGRINE_SKIP(why);
+  TempDir dir;
+  for (const char* n : {"node", "router"})
+    peregrine::transport::write_keypair(dir.path().string(), n, peregrine::transport::generate_keypair(), false);
+  const auto key = [&](const std::string& f) { return (dir / f).string(); };
+  auto marker_dir = (dir / "marker").string();
+  std::filesystem::create_directories(marker_dir);
+  auto cfg = write_stack_config(
+      dir, write_rules(dir, marker_dir),
+      "sensor_curve: {secret_key_file: " + key("node.key") + ", server_public_key: " + key("node.pub") + "}\n" +
+          "alerts_curve: {secret_key_file: " + key("node.key") + ", server_public_key: " + key("router.pub") + "}\n",
+      "alerts_curve: {secret_key_file: " + key("router.key") + ", allowed_client_keys: [" + key("node.pub") + "]}\n",
+      "curve: {secret_key_file: " + key("node.key") + ", allowed_client_keys: [" + key("node.pub") + "]}\n");
+
+  LiveStack stack(dir, cfg);
+  INFO("sensor stderr: " << stack.sensor.stderr_text());
+  INFO("engine stderr: " << stack.engine.stderr_text());
+  // Events reach the engine through the sensor's CURVE events link.
+  REQUIRE(wait_until([&] {
+    return metric_value(metrics(stack.engine.admin_port()), "peregrine_engine_events_total") > 0;
+  }, 60s));
+  auto marker = marker_dir + "/opened-under-curve";
+  std::ofstream(marker) << "x";
+  REQUIRE(wait_until([&] { return !read_lines(dir / "alerts.jsonl").empty(); }, 30s));
+  auto alerts = alerts_in(dir / "alerts.jsonl");
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0]["output_fields"]["fd.name"] == marker);
+  const auto rm = metrics(stack.router.admin_port());
+  CHECK(metric_value(rm, R"(peregrine_router_link_auth_accepted_total{link="alerts"})") >= 1);
+  CHECK(metric_value(rm, R"(peregrine_router_link_auth_refused_total{link="alerts"})") == 0);
+  CHECK(stack.sensor.stderr_text().find("events and control links: CURVE on") != std::string::npos);
+  // The engine's selection reached the sensor over the CURVE control link.
+  CHECK(wait_until([&] { return stack.sensor.stderr_text().find("engine selection generation") != std::string::npos; },
+                   30s));
   CHECK(stack.stop_all() == "");
 }

@@ -200,3 +200,33 @@ TEST_CASE("other methods and paths are refused") {
   REQUIRE(res);
   CHECK(res->status == 404);
 }
+
+TEST_CASE("bearer_matches - exact token only, scheme case-insensitive, no prefix or suffix matches") {
+  const std::string token = "0123456789abcdef-token";
+  CHECK(bearer_matches("Bearer " + token, token));
+  CHECK(bearer_matches("bearer " + token, token));
+  CHECK_FALSE(bearer_matches("Bearer " + token + "x", token));
+  CHECK_FALSE(bearer_matches("Bearer " + token.substr(0, token.size() - 1), token));
+  CHECK_FALSE(bearer_matches("Bearer ", token));
+  CHECK_FALSE(bearer_matches("Basic " + token, token));
+  CHECK_FALSE(bearer_matches(token, token));
+  CHECK_FALSE(bearer_matches("", token));
+  CHECK_FALSE(bearer_matches("Bearer ", ""));  // no token configured never matches (the check is then off)
+  const auto r = unauthorized(true);
+  CHECK(r.status == 401);
+  CHECK(nlohmann::json::parse(r.body).at("error") == "invalid bearer token");
+}
+
+TEST_CASE("load_bearer_token - the file's first line, too short or missing is a load error") {
+  TempDir t;
+  config::HttpInputConfig c;
+  CHECK(load_bearer_token(c).empty());
+  testing::write_file((t / "tok").string(), "0123456789abcdef-from-file\r\nsecond line\n");
+  c.bearer_token_file = (t / "tok").string();
+  CHECK(load_bearer_token(c) == "0123456789abcdef-from-file");
+  testing::write_file((t / "short").string(), "abc\n");
+  c.bearer_token_file = (t / "short").string();
+  CHECK_THROWS_WITH_AS(load_bearer_token(c), doctest::Contains("at least 16"), std::runtime_error);
+  c.bearer_token_file = (t / "missing").string();
+  CHECK_THROWS_WITH_AS(load_bearer_token(c), doctest::Contains("cannot read"), std::runtime_error);
+}
