@@ -10,6 +10,7 @@
 #include "engine/filter/nodes.h"
 #include "engine/filter/operands.h"
 #include "engine/filter/predicates.h"
+#include "engine/filter/str_checks.h"
 
 namespace peregrine::engine {
 namespace {
@@ -481,6 +482,8 @@ NodePtr Compiler::compile_values(const Ast& a, ExPtr lhs, const OperandInfo& lin
         preds.push_back(std::move(p.value()));
       }
     }
+    if (mod == Modifier::kNone && !lhs->match_any() && preds.size() == 1)
+      if (auto fast = make_scalar_str_check(lhs, preds.front())) return fast;
     return std::make_unique<StrCheck>(lhs, std::move(preds), mod,
                                       lhs->match_any() ? ListMode::kAny : ListMode::kScalar);
   }

@@ -58,6 +58,9 @@ class StrPredicate {
   static Result<StrPredicate> make(StrOp op, const std::vector<std::string>& values);
   bool test(std::string_view v) const;
   StrOp op() const { return op_; }
+  /// The prepared constant (ops with one value) and the `in` set, for specialised check nodes.
+  const std::string& value() const { return value_; }
+  const StringSet* set() const { return set_.get(); }
 
  private:
   StrOp op_ = StrOp::kEq;

@@ -18,7 +18,9 @@ EvalWorkers::EvalWorkers(std::vector<std::shared_ptr<RuleEngine>> sets, const Al
       done_(sets.size(), 0) {
   if (sets.empty()) throw std::invalid_argument("EvalWorkers: at least one rule set is needed");
   for (auto& s : sets) workers_.push_back(std::make_unique<Worker>(std::move(s), sink, m, queue_batches));
-  for (size_t i = 0; i < workers_.size(); ++i) {
+  // Worker 0 is the calling (receiving) thread itself: it evaluates its share after queueing the others', so N
+  // workers use N threads in all, not N + 1 competing for N cores.
+  for (size_t i = 1; i < workers_.size(); ++i) {
     Worker* w = workers_[i].get();
     w->thread = std::thread([this, w, i] { run(*w, i); });
   }
@@ -81,7 +83,7 @@ Result<void> EvalWorkers::dispatch(SharedBatch batch) {
     if (!*more) break;
     shares_[partition(pid, n)].records.push_back(record);
   }
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = 1; i < n; ++i) {
     if (shares_[i].records.empty()) continue;
     shares_[i].owner = batch.owner;
     Work share = std::move(shares_[i]);
@@ -89,12 +91,21 @@ Result<void> EvalWorkers::dispatch(SharedBatch batch) {
     shares_[i].records.reserve(share.records.size());
     enqueue(*workers_[i], std::move(share));
   }
+  // This thread's own share, while the others work on theirs.
+  if (!shares_[0].records.empty()) {
+    if (auto r = workers_[0]->pipeline.process_records(shares_[0].records); !r)
+      logger("engine.workers")->warn("bad event record: {}", r.error().message);
+    shares_[0].records.clear();
+  }
   return outcome;
 }
 
 void EvalWorkers::swap_rules(std::vector<std::shared_ptr<RuleEngine>> sets) {
   if (sets.size() != workers_.size()) throw std::invalid_argument("EvalWorkers::swap_rules: one set per worker");
-  for (size_t i = 0; i < workers_.size(); ++i) {
+  // Worker 0 has evaluated everything dispatched to it already (inline): it switches now.
+  workers_[0]->pipeline.set_rules(*sets[0]);
+  workers_[0]->rules = std::move(sets[0]);
+  for (size_t i = 1; i < workers_.size(); ++i) {
     Work w;
     w.rules = std::move(sets[i]);
     enqueue(*workers_[i], std::move(w));

@@ -1,6 +1,7 @@
 // Multi-core evaluation: `engine.threads` evaluating threads, each with its own RuleEngine (rule engines are not
-// thread-safe, and a replica per thread shares nothing on the hot path) and its own Pipeline, fed by the thread
-// that receives the sensor's batches.
+// thread-safe, and a replica per thread shares nothing on the hot path) and its own Pipeline. Worker 0 is the
+// thread that receives the sensor's batches and calls dispatch(): it splits each batch, queues the other workers'
+// shares and evaluates its own meanwhile, so N workers are N threads.
 //
 // Partition: the receiving thread walks each batch once without decoding it (wire::BatchDecoder::next_record
 // reads as far as the process id) and gives every record to the worker chosen by its process id (thread group).
@@ -51,13 +52,15 @@ class EvalWorkers {
 
   size_t size() const { return workers_.size(); }
 
-  /// Splits `batch` by process and queues each share on its worker, waiting while that worker's queue is full.
+  /// Splits `batch` by process, queues each share on its worker (waiting while that worker's queue is full) and
+  /// evaluates worker 0's share on the calling thread. Call from one thread only.
   /// A malformed batch is counted and its error returned; the records before the malformed one are evaluated.
   Result<void> dispatch(SharedBatch batch);
   /// Every event dispatched after this call is evaluated by the worker's new set (`sets[i]` for worker i; the
   /// size must match). Events already queued are evaluated by the old sets, which are released afterwards.
   void swap_rules(std::vector<std::shared_ptr<RuleEngine>> sets);
   /// Waits until everything dispatched so far has been evaluated; false on timeout.
+  /// Destroy (or drain) before the alert sink's target: the other workers may still be submitting alerts.
   bool drain(std::chrono::milliseconds timeout);
 
   uint64_t events() const { return workers_.front()->pipeline.events(); }
@@ -77,7 +80,7 @@ class EvalWorkers {
   struct Worker {
     Worker(std::shared_ptr<RuleEngine> set, const AlertSink& sink, metrics::Registry& m, size_t queue)
         : rules(std::move(set)), pipeline(*rules, sink, m), queue(queue) {}
-    std::shared_ptr<RuleEngine> rules;  // owned by the worker thread once it runs
+    std::shared_ptr<RuleEngine> rules;  // owned by the worker's thread once it runs
     Pipeline pipeline;
     BoundedQueue<Work> queue;
     uint64_t queued = 0;  // receiving thread only
