@@ -27,13 +27,15 @@ COPY engine engine
 COPY outputs outputs
 COPY router router
 COPY keygen keygen
+COPY responder responder
 ARG JOBS=2
 RUN test -r /sys/kernel/btf/vmlinux || { echo "the build needs /sys/kernel/btf/vmlinux (kernel BTF) for vmlinux.h" >&2; exit 1; } \
  && cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release \
       -DPEREGRINE_BUILD_TESTS=OFF -DPEREGRINE_BUILD_BENCH=OFF \
  && cmake --build /build -j "${JOBS}" --target peregrine-sensor peregrine-engine peregrine-router peregrine-keygen \
+      peregrine-responder \
  && mkdir -p /out \
- && for b in sensor engine router keygen; do strip -o /out/peregrine-$b /build/$b/peregrine-$b; done
+ && for b in sensor engine router keygen responder; do strip -o /out/peregrine-$b /build/$b/peregrine-$b; done
 
 # Runtime stage: shared libraries only, plus curl for the compose healthchecks and the Dashboards import job.
 FROM debian:bookworm-slim AS runtime
@@ -53,8 +55,9 @@ COPY rules /usr/share/peregrine/rules
 COPY config/peregrine.yaml /etc/peregrine/peregrine.yaml
 # Every library the binaries load is installed (fails the build otherwise), and each binary starts.
 RUN ! ldd /usr/local/bin/peregrine-sensor /usr/local/bin/peregrine-engine /usr/local/bin/peregrine-router \
-      /usr/local/bin/peregrine-keygen | grep 'not found' \
- && peregrine-engine --version && peregrine-router --version && peregrine-sensor --version
+      /usr/local/bin/peregrine-keygen /usr/local/bin/peregrine-responder | grep 'not found' \
+ && peregrine-engine --version && peregrine-router --version && peregrine-sensor --version \
+ && peregrine-responder --version
 # Relative paths in the configs (rules_files: rules/peregrine_rules.yaml) resolve against the working directory.
 WORKDIR /usr/share/peregrine
 # Engine and router run as this user; the sensor's compose service sets user 0 and its capabilities.
