@@ -40,12 +40,13 @@ class EvalContext {
     return true;
   }
   void memo_put(uint32_t id, bool v) {
-    if (id >= memo_.size()) memo_.resize(id + 1);  // warm-up only: the table keeps its size
+    if (id >= memo_.size()) [[unlikely]] grow_memo(id);  // warm-up only: the table keeps its size
     memo_[id] = Memo{generation_, v};
   }
 
  private:
   void grow(uint32_t id);
+  void grow_memo(uint32_t id);  // out of line: keeps the memo checks small enough to inline cheaply
   struct Memo {
     uint64_t generation = 0;  // generations start at 1 (reset), so a fresh entry never matches
     bool value = false;

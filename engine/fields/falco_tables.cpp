@@ -215,7 +215,9 @@ const NameTable& table(Table t) {
 // equals the whole value ends the walk and is printed; otherwise every entry whose bits are all still set is
 // printed and its bits cleared. Zero-valued entries match only a zero value. PT_ENUMFLAGS*: the first entry
 // equal to the value.
-void names(const NameTable& t, uint64_t linux_value, std::string& out) {
+namespace {
+
+void names_uncached(const NameTable& t, uint64_t linux_value, std::string& out) {
   out.clear();
   if (t.enum_name != nullptr) {
     out = t.enum_name(linux_value);
@@ -246,6 +248,33 @@ void names(const NameTable& t, uint64_t linux_value, std::string& out) {
       left &= ~e.value;
     }
   }
+}
+
+// A workload repeats few flag values (the open flags of a program's reads and writes), and a rule such as
+// `evt.arg.flags contains O_TRUNC` renders them for every open. A small direct-mapped cache per thread (each
+// evaluation worker has its own) turns the table walk into one compare and a copy; the tables are static, so
+// their address is a stable key.
+struct NameCacheEntry {
+  const NameTable* table = nullptr;
+  uint64_t value = 0;
+  std::string text;
+};
+constexpr size_t kNameCacheBits = 8;
+
+}  // namespace
+
+void names(const NameTable& t, uint64_t linux_value, std::string& out) {
+  thread_local std::array<NameCacheEntry, size_t{1} << kNameCacheBits> cache;
+  const uint64_t key = (linux_value ^ reinterpret_cast<uintptr_t>(&t)) * 0x9E3779B97F4A7C15ull;
+  NameCacheEntry& e = cache[key >> (64 - kNameCacheBits)];
+  if (e.table == &t && e.value == linux_value) {
+    out.assign(e.text);
+    return;
+  }
+  names_uncached(t, linux_value, out);
+  e.table = &t;
+  e.value = linux_value;
+  e.text.assign(out);
 }
 
 std::string_view signal_name(uint64_t sig) { return sig < std::size(kSignals) ? kSignals[sig] : std::string_view{}; }

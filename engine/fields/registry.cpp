@@ -8,6 +8,8 @@
 
 namespace peregrine::engine {
 
+void EvalContext::grow_memo(uint32_t id) { memo_.resize(static_cast<size_t>(id) + 1); }
+
 void EvalContext::grow(uint32_t id) {
   slots_.reserve(static_cast<size_t>(id) + 16);
   while (slots_.size() <= id) slots_.push_back(std::make_unique<ExtractSlot>());

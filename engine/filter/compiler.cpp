@@ -8,6 +8,7 @@
 
 #include "engine/filter/evttypes.h"
 #include "engine/filter/nodes.h"
+#include "engine/filter/or_merge.h"
 #include "engine/filter/operands.h"
 #include "engine/filter/predicates.h"
 #include "engine/filter/str_checks.h"
@@ -310,6 +311,8 @@ class Compiler {
         std::vector<NodePtr> c;
         for (const auto& ch : a.children) c.push_back(compile(*ch));
         if (a.kind == AstKind::kAnd) return std::make_unique<AndNode>(std::move(c));
+        merge_or_checks(c);
+        if (c.size() == 1) return c.front();
         return std::make_unique<OrNode>(std::move(c));
       }
       case AstKind::kNot:

@@ -4,6 +4,7 @@
 // at compile time and compare inline. Same results: the constants are StrPredicate's own.
 #pragma once
 
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -19,7 +20,14 @@ template <StrOp Op>
 class ScalarStrCheck final : public Node {
  public:
   ScalarStrCheck(std::shared_ptr<const Extractor> ex, StrPredicate p)
-      : ex_(std::move(ex)), pred_(std::move(p)), c_(pred_.value()), set_(pred_.set()) {}
+      : ex_(std::move(ex)), pred_(std::move(p)), c_(pred_.value()), set_(pred_.set()) {
+    if constexpr (Op == StrOp::kIn) {
+      for (const auto& m : *set_) {
+        len_mask_ |= len_bit(m.size());
+        if (!m.empty()) first_[static_cast<unsigned char>(m[0]) >> 6] |= uint64_t{1} << (m[0] & 63);
+      }
+    }
+  }
   bool eval(EvalContext& ctx) const override {
     const ExtractedValue& v = ex_->get(ctx);
     if (!v.present) return false;
@@ -31,15 +39,30 @@ class ScalarStrCheck final : public Node {
     if constexpr (Op == StrOp::kEndsWith)
       return s.size() >= c_.size() && std::memcmp(s.data() + (s.size() - c_.size()), c_.data(), c_.size()) == 0;
     if constexpr (Op == StrOp::kContains) return s.find(c_) != std::string_view::npos;
-    if constexpr (Op == StrOp::kIn) return set_->find(s) != set_->end();
+    if constexpr (Op == StrOp::kIn) {
+      // Most lookups miss: a length or first byte no member has decides without hashing.
+      if ((len_mask_ & len_bit(s.size())) == 0) return false;
+      if (!s.empty() && (first_[static_cast<unsigned char>(s[0]) >> 6] & (uint64_t{1} << (s[0] & 63))) == 0)
+        return false;
+      return set_->find(s) != set_->end();
+    }
     return false;
   }
 
+  /// For merging an Or's checks on one field (engine/filter/or_merge.h).
+  const std::shared_ptr<const Extractor>& extractor() const { return ex_; }
+  std::string_view constant() const { return c_; }
+  const StringSet* set() const { return set_; }
+
  private:
+  static uint64_t len_bit(size_t n) { return uint64_t{1} << (n < 63 ? n : 63); }
+
   std::shared_ptr<const Extractor> ex_;
   StrPredicate pred_;  // owns the constant and the set
   std::string_view c_;
   const StringSet* set_;
+  uint64_t len_mask_ = 0;        // kIn: bit min(len, 63) of every member
+  uint64_t first_[4] = {0, 0, 0, 0};  // kIn: the members' first bytes (an empty member sets none)
 };
 
 /// A specialised node for `op`, or nullptr when the general StrCheck must handle it.
