@@ -2,7 +2,7 @@
 # The real receivers of the router's integration tests and benchmarks: build them once into a cache, run them
 # on 127.0.0.1 in the foreground. See tests/receivers/README.md.
 #
-#   receivers.sh build [all|opensearch|victorialogs|alertmanager|adaptivecards|kubernetes-models|kannel|rsyslog]...
+#   receivers.sh build [all|opensearch|victorialogs|alertmanager|adaptivecards|kubernetes-models|helm|kannel|rsyslog]...
 #   receivers.sh run NAME --dir DIR --port-file FILE [options] [-- receiver arguments]
 #   receivers.sh path NAME
 #
@@ -20,11 +20,13 @@ VICTORIALOGS_VERSION=v1.52.2
 ALERTMANAGER_VERSION=v0.35.0
 ADAPTIVECARDS_VERSION=3.0.6
 KUBERNETES_MODELS_VERSION=5.1.0
+HELM_VERSION=v4.3.2
+HELM_PKG=helm.sh/helm/v4/cmd/helm
 VICTORIALOGS_PKG=github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs
 ALERTMANAGER_PKGS=(./cmd/alertmanager ./cmd/amtool) # inside the module's source
 KANNEL_DEBS=(kannel kannel-extras)
 RSYSLOG_DEBS=(rsyslog rsyslog-gnutls openssl)
-ALL=(kannel rsyslog adaptivecards kubernetes-models opensearch victorialogs alertmanager)
+ALL=(kannel rsyslog adaptivecards kubernetes-models helm opensearch victorialogs alertmanager)
 READY_TIMEOUT=${PEREGRINE_RECEIVERS_READY_TIMEOUT:-60}
 
 say() { echo "receivers: $*" >&2; }
@@ -58,6 +60,7 @@ wanted_version() {
     alertmanager) echo "$ALERTMANAGER_VERSION" ;;
     adaptivecards) echo "$ADAPTIVECARDS_VERSION" ;;
     kubernetes-models) echo "$KUBERNETES_MODELS_VERSION" ;;
+    helm) echo "$HELM_VERSION" ;;
     kannel | rsyslog) echo debian ;;
     *) die "unknown receiver '$1' (one of: ${ALL[*]})" ;;
   esac
@@ -210,6 +213,7 @@ build_one() {
     alertmanager) build_alertmanager ;;
     adaptivecards) build_adaptivecards ;;
     kubernetes-models) build_kubernetes_models ;;
+    helm) build_go helm "$HELM_VERSION" "$HELM_PKG" ;; # not a receiver: tests/deploy renders the chart
   esac
   echo "$version" >"$CACHE/$name/.stamp"
   echo "$name: built ($version) in $(( ($(now_ms) - start + 500) / 1000 )) s"
@@ -239,6 +243,7 @@ path_of() {
     alertmanager) echo "$CACHE/alertmanager/bin/alertmanager" ;;
     adaptivecards) echo "$CACHE/adaptivecards/node_modules" ;;
     kubernetes-models) echo "$CACHE/kubernetes-models/node_modules" ;;
+    helm) echo "$CACHE/helm/bin/helm" ;;
     kannel) echo /usr/sbin/bearerbox ;;
     rsyslog) echo /usr/sbin/rsyslogd ;;
     *) die "unknown receiver '$1' (one of: ${ALL[*]})" ;;

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Offline checks of the Helm chart (deploy/helm/peregrine) and the plain manifests (deploy/kubernetes/), run by
+# ctest (tests/deploy/CMakeLists.txt). No cluster is involved: helm lints and renders, node validates.
+#
+#   chart_test.sh lint       helm lint, default and non-default values (values-all-on.yaml), --strict
+#   chart_test.sh validate   render both value sets and the plain manifests; validate every object
+#                            (validate_manifests.js) and parse every embedded peregrine.yaml
+#   chart_test.sh in-sync    deploy/kubernetes/ equals a fresh render (scripts/render-manifests.sh --check)
+#   chart_test.sh refuses    broken input fails: a wrong field type, a dangling ConfigMap, a kind without a
+#                            schema, and values the chart must refuse (router.replicas 2, plaintext off without CURVE)
+#
+# Exits 77 with "SKIPPED: why" when helm or kubernetes-models is not built (scripts/receivers.sh build helm
+# kubernetes-models; `make receivers` builds both), so ctest reports a skip and CI=true fails on it.
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+CHART=$ROOT/deploy/helm/peregrine
+PYTHON=${PEREGRINE_PYTHON:-python3} # with PyYAML (Debian python3-yaml)
+ALL_ON=$HERE/values-all-on.yaml
+EXTERNAL=(--external-secret peregrine-router-curve --external-secret peregrine-node-curve
+  --external-secret peregrine-outputs --external-secret peregrine-intake)
+
+skip() { echo "SKIPPED: $*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+
+HELM=$(bash "$ROOT/scripts/receivers.sh" path helm 2>&1) || skip "helm is not built ($HELM)"
+MODELS=$(bash "$ROOT/scripts/receivers.sh" path kubernetes-models 2>&1) || skip "kubernetes-models is not built ($MODELS)"
+command -v node >/dev/null || skip "node is not installed (apt-get install nodejs)"
+"$PYTHON" -c "import yaml" 2>/dev/null || skip "$PYTHON has no PyYAML (apt-get install python3-yaml)"
+export HELM
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# YAML stream (file) -> JSON array of its documents; also fails if an embedded peregrine config does not parse.
+to_json() {
+  "$PYTHON" - "$1" <<'PY'
+import json, sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+for d in docs:
+    if d.get("kind") == "ConfigMap":
+        for key, text in (d.get("data") or {}).items():
+            if key.endswith(".yaml"):
+                try:
+                    yaml.safe_load(text)
+                except yaml.YAMLError as e:
+                    sys.exit(f"ConfigMap/{d['metadata']['name']} {key} is not YAML: {e}")
+print(json.dumps(docs))
+PY
+}
+
+validate() { # yaml file: prints the validator's report; fails like it
+  to_json "$1" >"$TMP/objects.json"
+  node "$HERE/validate_manifests.js" "${EXTERNAL[@]}" <"$TMP/objects.json"
+}
+
+render() { # out file, helm template arguments...
+  local out=$1
+  shift
+  "$HELM" template peregrine "$CHART" --namespace peregrine "$@" >"$out"
+}
+
+case ${1:-} in
+  lint)
+    "$HELM" lint --strict "$CHART"
+    "$HELM" lint --strict "$CHART" -f "$ALL_ON"
+    ;;
+  validate)
+    render "$TMP/default.yaml"
+    render "$TMP/all-on.yaml" -f "$ALL_ON"
+    for f in default all-on; do
+      echo "== $f values"
+      validate "$TMP/$f.yaml"
+    done
+    # The non-default render must hold what the defaults leave out, so the switches are really exercised.
+    for kind in ServiceMonitor ClusterRole ClusterRoleBinding; do
+      grep -q "^kind: $kind\$" "$TMP/all-on.yaml" || fail "values-all-on.yaml renders no $kind"
+    done
+    grep -q 'name: peregrine-audit$' "$TMP/all-on.yaml" || fail "values-all-on.yaml renders no audit Service"
+    ! grep -qE '^kind: (ClusterRole|Secret)$' "$TMP/default.yaml" || fail "the defaults render RBAC or a Secret"
+    echo "== deploy/kubernetes"
+    cat "$ROOT"/deploy/kubernetes/namespace.yaml <(echo ---) "$ROOT"/deploy/kubernetes/peregrine.yaml >"$TMP/plain.yaml"
+    validate "$TMP/plain.yaml"
+    ;;
+  in-sync)
+    bash "$ROOT/scripts/render-manifests.sh" --check
+    ;;
+  refuses)
+    render "$TMP/default.yaml"
+    to_json "$TMP/default.yaml" >"$TMP/good.json"
+    node "$HERE/validate_manifests.js" "${EXTERNAL[@]}" <"$TMP/good.json" >/dev/null || fail "the default render does not validate"
+    "$PYTHON" - "$TMP" <<'PY'
+import json, sys
+d = sys.argv[1]
+objs = json.load(open(f"{d}/good.json"))
+def write(name, objs):
+    json.dump(objs, open(f"{d}/{name}.json", "w"))
+def edit(name, fn):
+    o = json.load(open(f"{d}/good.json"))
+    fn(o)
+    write(name, o)
+def by(o, kind):
+    return next(x for x in o if x["kind"] == kind)
+edit("wrong-type", lambda o: by(o, "Deployment")["spec"].__setitem__("replicas", "one"))
+edit("bad-port", lambda o: by(o, "DaemonSet")["spec"]["template"]["spec"]["containers"][0]["ports"][0].__setitem__("containerPort", "9101"))
+edit("dangling-configmap", lambda o: o.remove(next(x for x in o if x["kind"] == "ConfigMap" and x["metadata"]["name"] == "peregrine-router")))
+edit("probe-port", lambda o: by(o, "Deployment")["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["httpGet"].__setitem__("port", "nope"))
+edit("selector", lambda o: by(o, "Service")["spec"]["selector"].__setitem__("app.kubernetes.io/component", "nothing"))
+edit("unknown-kind", lambda o: o.append({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}))
+PY
+    for case in wrong-type bad-port dangling-configmap probe-port selector unknown-kind; do
+      if node "$HERE/validate_manifests.js" "${EXTERNAL[@]}" <"$TMP/$case.json" >"$TMP/$case.out"; then
+        cat "$TMP/$case.out"
+        fail "the validator accepted the broken render '$case'"
+      fi
+      echo "refused $case: $(grep -m1 PROBLEM "$TMP/$case.out")"
+    done
+    # A secret the chart would need but nobody declared is a problem too.
+    render "$TMP/curve.yaml" --set curve.enabled=true
+    to_json "$TMP/curve.yaml" >"$TMP/curve.json"
+    node "$HERE/validate_manifests.js" <"$TMP/curve.json" >"$TMP/curve.out" && fail "an undeclared Secret was accepted"
+    echo "refused undeclared secret: $(grep -m1 PROBLEM "$TMP/curve.out")"
+    for bad in "router.replicas=2" "router.allowPlaintext=false"; do
+      if "$HELM" template peregrine "$CHART" --set "$bad" >"$TMP/bad.out" 2>&1; then fail "helm rendered --set $bad"; fi
+      echo "refused --set $bad: $(grep -v '^Error\|^peregrine:' "$TMP/bad.out" | head -n 1 | cut -c1-120)"
+    done
+    if "$HELM" template peregrine "$CHART" --set router.replicas=one >"$TMP/bad.out" 2>&1; then
+      fail "helm rendered router.replicas=one (values.schema.json should refuse it)"
+    fi
+    echo "refused --set router.replicas=one (schema)"
+    ;;
+  *)
+    sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+    ;;
+esac
