@@ -80,6 +80,19 @@ case ${1:-} in
     echo "== deploy/kubernetes"
     cat "$ROOT"/deploy/kubernetes/namespace.yaml <(echo ---) "$ROOT"/deploy/kubernetes/peregrine.yaml >"$TMP/plain.yaml"
     validate "$TMP/plain.yaml"
+    echo "== deploy/kubernetes/examples/secret-outputs.yaml"
+    validate "$ROOT/deploy/kubernetes/examples/secret-outputs.yaml"
+    # The webhook kubeconfig is no API object (kind Config): it must parse and point at the audit Service.
+    "$PYTHON" - "$ROOT/deploy/kubernetes/examples/audit-webhook-kubeconfig.yaml" "$TMP/all-on.yaml" <<'PY'
+import sys, yaml
+cfg = yaml.safe_load(open(sys.argv[1]))
+assert cfg["kind"] == "Config" and cfg["apiVersion"] == "v1", "not a kubeconfig"
+server = cfg["clusters"][0]["cluster"]["server"]
+svc = next(d for d in yaml.safe_load_all(open(sys.argv[2])) if d and d["kind"] == "Service" and d["metadata"]["name"] == "peregrine-audit")
+want = f"http://{svc['metadata']['name']}.{svc['metadata']['namespace']}.svc:{svc['spec']['ports'][0]['port']}/k8s-audit"
+assert server == want, f"kubeconfig server {server} is not the audit Service {want}"
+print(f"OK audit-webhook-kubeconfig.yaml -> {server}")
+PY
     ;;
   in-sync)
     bash "$ROOT/scripts/render-manifests.sh" --check
