@@ -161,6 +161,13 @@ function semanticCheck(objects, externalSecrets) {
     }
     const ann = tpl.metadata.annotations || {};
     const allPorts = [];
+    for (const c of pod.initContainers || []) {
+      for (const m of c.volumeMounts || []) {
+        mounted.add(m.name);
+        if (!volumes.has(m.name)) problem(where, `init container ${c.name} mounts ${m.name}, which is not a volume`);
+      }
+      if ((c.securityContext || {}).readOnlyRootFilesystem !== true) problem(where, `init container ${c.name} has a writable root filesystem`);
+    }
     for (const c of pod.containers) {
       const ports = c.ports || [];
       allPorts.push(...ports);

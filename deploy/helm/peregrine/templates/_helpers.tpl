@@ -71,3 +71,26 @@ seccompProfile: {type: RuntimeDefault}
 {{- define "peregrine.routerHost" -}}
 {{ include "peregrine.fullname" . }}-router.{{ .Release.Namespace }}.svc
 {{- end -}}
+
+{{/* CURVE keys: the processes refuse a secret key file readable by group or others (mode must be 0600 and the
+     owner theirs), which a Secret volume cannot give a non-root user. This init container copies the keys
+     from the Secret (group-readable through fsGroup) into a memory-backed emptyDir with mode 0600, owned by
+     uid 10001. Arguments: root, secret (the key file), public (the other files). */}}
+{{- define "peregrine.curveKeysInit" -}}
+- name: curve-keys
+  image: {{ include "peregrine.image" .root }}
+  imagePullPolicy: {{ .root.Values.image.pullPolicy }}
+  command:
+    - sh
+    - -ec
+    - install -m 0600 /run/peregrine/curve-secret/{{ .secret }} /etc/peregrine/keys/{{ .secret }}
+      {{- range .public }} && install -m 0644 /run/peregrine/curve-secret/{{ . }} /etc/peregrine/keys/{{ . }}{{ end }}
+  securityContext:
+    {{- include "peregrine.restrictedContainer" .root | nindent 4 }}
+  resources:
+    requests: {cpu: 10m, memory: 16Mi}
+    limits: {cpu: 100m, memory: 32Mi}
+  volumeMounts:
+    - {name: curve-secret, mountPath: /run/peregrine/curve-secret, readOnly: true}
+    - {name: curve, mountPath: /etc/peregrine/keys}
+{{- end -}}
