@@ -80,6 +80,19 @@ case ${1:-} in
     echo "== deploy/kubernetes"
     cat "$ROOT"/deploy/kubernetes/namespace.yaml <(echo ---) "$ROOT"/deploy/kubernetes/peregrine.yaml >"$TMP/plain.yaml"
     validate "$TMP/plain.yaml"
+    # Every value of values.yaml has its row in docs/kubernetes.md's table.
+    "$PYTHON" - "$CHART/values.yaml" "$ROOT/docs/kubernetes.md" <<'PY'
+import sys, yaml
+vals, doc = yaml.safe_load(open(sys.argv[1])), open(sys.argv[2]).read()
+def leaves(v, path):
+    if isinstance(v, dict) and v and not any(path.endswith(k) for k in ("resources", "nodeSelector", "customRules", "labels", "intakeTokenSecret")):
+        for k, x in v.items():
+            yield from leaves(x, f"{path}.{k}" if path else k)
+    else:
+        yield path
+missing = [p for p in leaves(vals, "") if f"| `{p}` |" not in doc]
+sys.exit(f"values without a row in docs/kubernetes.md: {missing}") if missing else print("OK every value is documented in docs/kubernetes.md")
+PY
     echo "== deploy/kubernetes/examples/secret-outputs.yaml"
     validate "$ROOT/deploy/kubernetes/examples/secret-outputs.yaml"
     # The webhook kubeconfig is no API object (kind Config): it must parse and point at the audit Service.
