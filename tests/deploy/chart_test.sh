@@ -4,13 +4,16 @@
 #
 #   chart_test.sh lint       helm lint, default and non-default values (values-all-on.yaml), --strict
 #   chart_test.sh validate   render both value sets and the plain manifests; validate every object
-#                            (validate_manifests.js) and parse every embedded peregrine.yaml
+#                            (validate_manifests.js, and strict/ for unknown fields), parse every embedded
+#                            peregrine.yaml, check the values table of docs/kubernetes.md
 #   chart_test.sh in-sync    deploy/kubernetes/ equals a fresh render (scripts/render-manifests.sh --check)
-#   chart_test.sh refuses    broken input fails: a wrong field type, a dangling ConfigMap, a kind without a
-#                            schema, and values the chart must refuse (router.replicas 2, plaintext off without CURVE)
+#   chart_test.sh refuses    broken input fails: a wrong field type, an unknown field, a dangling ConfigMap, a
+#                            kind without a schema, and values the chart must refuse (router.replicas 2,
+#                            plaintext off without CURVE)
 #
-# Exits 77 with "SKIPPED: why" when helm or kubernetes-models is not built (scripts/receivers.sh build helm
-# kubernetes-models; `make receivers` builds both), so ctest reports a skip and CI=true fails on it.
+# Exits 77 with "SKIPPED: why" when helm, kubernetes-models or k8s-strict is not built (scripts/receivers.sh
+# build helm kubernetes-models k8s-strict; `make receivers` builds them), so ctest reports a skip and CI=true
+# fails on it.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -25,6 +28,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 HELM=$(bash "$ROOT/scripts/receivers.sh" path helm 2>&1) || skip "helm is not built ($HELM)"
 MODELS=$(bash "$ROOT/scripts/receivers.sh" path kubernetes-models 2>&1) || skip "kubernetes-models is not built ($MODELS)"
+STRICT=$(bash "$ROOT/scripts/receivers.sh" path k8s-strict 2>&1) || skip "k8s-strict is not built ($STRICT)"
 command -v node >/dev/null || skip "node is not installed (apt-get install nodejs)"
 "$PYTHON" -c "import yaml" 2>/dev/null || skip "$PYTHON has no PyYAML (apt-get install python3-yaml)"
 export HELM
@@ -48,9 +52,19 @@ print(json.dumps(docs))
 PY
 }
 
-validate() { # yaml file: prints the validator's report; fails like it
+# Both schema checks of a JSON array file: kubernetes-models (types, formats, required fields) plus the cross-object
+# checks, and the strict decode into k8s.io/api's Go types (unknown fields). Prints both reports; fails if either does.
+check_json() { # json file, extra validate_manifests.js arguments...
+  local json=$1 status=0
+  shift
+  node "$HERE/validate_manifests.js" "$@" <"$json" || status=1
+  "$STRICT" <"$json" || status=1
+  return $status
+}
+
+validate() { # yaml file
   to_json "$1" >"$TMP/objects.json"
-  node "$HERE/validate_manifests.js" "${EXTERNAL[@]}" <"$TMP/objects.json"
+  check_json "$TMP/objects.json" "${EXTERNAL[@]}"
 }
 
 render() { # out file, helm template arguments...
@@ -113,7 +127,7 @@ PY
   refuses)
     render "$TMP/default.yaml"
     to_json "$TMP/default.yaml" >"$TMP/good.json"
-    node "$HERE/validate_manifests.js" "${EXTERNAL[@]}" <"$TMP/good.json" >/dev/null || fail "the default render does not validate"
+    check_json "$TMP/good.json" "${EXTERNAL[@]}" >/dev/null || fail "the default render does not validate"
     "$PYTHON" - "$TMP" <<'PY'
 import json, sys
 d = sys.argv[1]
@@ -131,10 +145,11 @@ edit("bad-port", lambda o: by(o, "DaemonSet")["spec"]["template"]["spec"]["conta
 edit("dangling-configmap", lambda o: o.remove(next(x for x in o if x["kind"] == "ConfigMap" and x["metadata"]["name"] == "peregrine-router")))
 edit("probe-port", lambda o: by(o, "Deployment")["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["httpGet"].__setitem__("port", "nope"))
 edit("selector", lambda o: by(o, "Service")["spec"]["selector"].__setitem__("app.kubernetes.io/component", "nothing"))
+edit("unknown-field", lambda o: by(o, "Deployment")["spec"].__setitem__("replica", 1))
 edit("unknown-kind", lambda o: o.append({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}))
 PY
-    for case in wrong-type bad-port dangling-configmap probe-port selector unknown-kind; do
-      if node "$HERE/validate_manifests.js" "${EXTERNAL[@]}" <"$TMP/$case.json" >"$TMP/$case.out"; then
+    for case in wrong-type bad-port dangling-configmap probe-port selector unknown-field unknown-kind; do
+      if check_json "$TMP/$case.json" "${EXTERNAL[@]}" >"$TMP/$case.out"; then
         cat "$TMP/$case.out"
         fail "the validator accepted the broken render '$case'"
       fi
@@ -147,7 +162,7 @@ PY
     echo "refused undeclared secret: $(grep -m1 PROBLEM "$TMP/curve.out")"
     for bad in "router.replicas=2" "router.allowPlaintext=false"; do
       if "$HELM" template peregrine "$CHART" --set "$bad" >"$TMP/bad.out" 2>&1; then fail "helm rendered --set $bad"; fi
-      echo "refused --set $bad: $(grep -v '^Error\|^peregrine:' "$TMP/bad.out" | head -n 1 | cut -c1-120)"
+      echo "refused --set $bad: $(tail -n 1 "$TMP/bad.out" | cut -c1-160)"
     done
     if "$HELM" template peregrine "$CHART" --set router.replicas=one >"$TMP/bad.out" 2>&1; then
       fail "helm rendered router.replicas=one (values.schema.json should refuse it)"
