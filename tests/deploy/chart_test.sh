@@ -148,12 +148,19 @@ edit("selector", lambda o: by(o, "Service")["spec"]["selector"].__setitem__("app
 edit("unknown-field", lambda o: by(o, "Deployment")["spec"].__setitem__("replica", 1))
 edit("unknown-kind", lambda o: o.append({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}))
 PY
-    for case in wrong-type bad-port dangling-configmap probe-port selector unknown-field unknown-kind; do
-      if check_json "$TMP/$case.json" "${EXTERNAL[@]}" >"$TMP/$case.out"; then
-        cat "$TMP/$case.out"
-        fail "the validator accepted the broken render '$case'"
+    # "case|text a PROBLEM line must contain": each broken render is refused for its own reason.
+    for c in "wrong-type|spec/replicas must be integer" "bad-port|containerPort must be integer" \
+      "dangling-configmap|ConfigMap peregrine-router is not rendered" "probe-port|uses port nope" \
+      "selector|Service/peregrine-router: selects no rendered workload" "unknown-field|unknown field \"replica\"" \
+      "unknown-kind|no schema for example.com/v1/Widget"; do
+      case_name=${c%%|*}
+      if check_json "$TMP/$case_name.json" "${EXTERNAL[@]}" >"$TMP/$case_name.out"; then
+        cat "$TMP/$case_name.out"
+        fail "the validator accepted the broken render '$case_name'"
       fi
-      echo "refused $case: $(grep -m1 PROBLEM "$TMP/$case.out")"
+      grep PROBLEM "$TMP/$case_name.out" | grep -qF "${c#*|}" ||
+        { cat "$TMP/$case_name.out"; fail "'$case_name' refused, but not with '${c#*|}'"; }
+      echo "refused $case_name: $(grep PROBLEM "$TMP/$case_name.out" | grep -m1 -F "${c#*|}")"
     done
     # A secret the chart would need but nobody declared is a problem too.
     render "$TMP/curve.yaml" --set curve.enabled=true
