@@ -2,7 +2,8 @@
 # Offline checks of the Helm chart (deploy/helm/peregrine) and the plain manifests (deploy/kubernetes/), run by
 # ctest (tests/deploy/CMakeLists.txt). No cluster is involved: helm lints and renders, node validates.
 #
-#   chart_test.sh lint       helm lint, default and non-default values (values-all-on.yaml), --strict
+#   chart_test.sh lint       helm lint --strict with default and non-default values (values-all-on.yaml), and
+#                            NOTES.txt rendered by a client-side install dry run
 #   chart_test.sh validate   render both value sets and the plain manifests; validate every object
 #                            (validate_manifests.js, and strict/ for unknown fields), parse every embedded
 #                            peregrine.yaml, check the values table of docs/kubernetes.md
@@ -77,6 +78,13 @@ case ${1:-} in
   lint)
     "$HELM" lint --strict "$CHART"
     "$HELM" lint --strict "$CHART" -f "$ALL_ON"
+    # NOTES.txt renders only on install: a client-side dry run (no cluster is contacted).
+    KUBECONFIG=/nonexistent "$HELM" install peregrine "$CHART" --namespace peregrine --dry-run=client >"$TMP/notes.out"
+    grep -q "WARNING: engine -> router alerts travel in plaintext" "$TMP/notes.out" ||
+      fail "NOTES.txt does not warn about plaintext with the default values"
+    KUBECONFIG=/nonexistent "$HELM" install peregrine "$CHART" --namespace peregrine --dry-run=client -f "$ALL_ON" >"$TMP/notes.out"
+    grep -q "Audit webhook: point kube-apiserver" "$TMP/notes.out" || fail "NOTES.txt does not explain the audit webhook"
+    echo "NOTES.txt renders (default and all-on values)"
     ;;
   validate)
     render "$TMP/default.yaml"
