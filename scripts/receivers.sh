@@ -2,7 +2,7 @@
 # The real receivers of the router's integration tests and benchmarks: build them once into a cache, run them
 # on 127.0.0.1 in the foreground. See tests/receivers/README.md.
 #
-#   receivers.sh build [all|opensearch|victorialogs|alertmanager|adaptivecards|kubernetes-models|kannel|rsyslog]...
+#   receivers.sh build [all|opensearch|victorialogs|alertmanager|adaptivecards|kubernetes-models|helm|k8s-strict|kannel|rsyslog]...
 #   receivers.sh run NAME --dir DIR --port-file FILE [options] [-- receiver arguments]
 #   receivers.sh path NAME
 #
@@ -20,11 +20,13 @@ VICTORIALOGS_VERSION=v1.52.2
 ALERTMANAGER_VERSION=v0.35.0
 ADAPTIVECARDS_VERSION=3.0.6
 KUBERNETES_MODELS_VERSION=5.1.0
+HELM_VERSION=v4.3.2
+HELM_PKG=helm.sh/helm/v4/cmd/helm
 VICTORIALOGS_PKG=github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs
 ALERTMANAGER_PKGS=(./cmd/alertmanager ./cmd/amtool) # inside the module's source
 KANNEL_DEBS=(kannel kannel-extras)
 RSYSLOG_DEBS=(rsyslog rsyslog-gnutls openssl)
-ALL=(kannel rsyslog adaptivecards kubernetes-models opensearch victorialogs alertmanager)
+ALL=(kannel rsyslog adaptivecards kubernetes-models helm k8s-strict opensearch victorialogs alertmanager)
 READY_TIMEOUT=${PEREGRINE_RECEIVERS_READY_TIMEOUT:-60}
 
 say() { echo "receivers: $*" >&2; }
@@ -58,6 +60,8 @@ wanted_version() {
     alertmanager) echo "$ALERTMANAGER_VERSION" ;;
     adaptivecards) echo "$ADAPTIVECARDS_VERSION" ;;
     kubernetes-models) echo "$KUBERNETES_MODELS_VERSION" ;;
+    helm) echo "$HELM_VERSION" ;;
+    k8s-strict) k8s_strict_version ;;
     kannel | rsyslog) echo debian ;;
     *) die "unknown receiver '$1' (one of: ${ALL[*]})" ;;
   esac
@@ -178,6 +182,21 @@ build_kubernetes_models() {
     "$out/node_modules"
 }
 
+# Not a receiver: tests/deploy/strict, which decodes the chart's objects into k8s.io/api's Go types refusing unknown
+# fields (kubernetes-models' schemas accept them). Its version is a hash of its sources.
+k8s_strict_version() {
+  cat "$ROOT"/tests/deploy/strict/{go.mod,go.sum,main.go} | sha256sum | cut -c1-12
+}
+
+build_k8s_strict() {
+  need_tool go "Go 1.26 (expected at /usr/local/go/bin/go)"
+  local out=$CACHE/k8s-strict
+  rm -rf "$out"
+  mkdir -p "$out/bin"
+  (cd "$ROOT/tests/deploy/strict" &&
+    run_logged "$out/build.log" go_env go build -trimpath -o "$out/bin/strict-decode" .)
+}
+
 check_debs() { # receiver, packages...: nothing to build, only to check
   local name=$1 missing=() p
   shift
@@ -210,6 +229,8 @@ build_one() {
     alertmanager) build_alertmanager ;;
     adaptivecards) build_adaptivecards ;;
     kubernetes-models) build_kubernetes_models ;;
+    helm) build_go helm "$HELM_VERSION" "$HELM_PKG" ;; # not a receiver: tests/deploy renders the chart
+    k8s-strict) build_k8s_strict ;;
   esac
   echo "$version" >"$CACHE/$name/.stamp"
   echo "$name: built ($version) in $(( ($(now_ms) - start + 500) / 1000 )) s"
@@ -239,6 +260,8 @@ path_of() {
     alertmanager) echo "$CACHE/alertmanager/bin/alertmanager" ;;
     adaptivecards) echo "$CACHE/adaptivecards/node_modules" ;;
     kubernetes-models) echo "$CACHE/kubernetes-models/node_modules" ;;
+    helm) echo "$CACHE/helm/bin/helm" ;;
+    k8s-strict) echo "$CACHE/k8s-strict/bin/strict-decode" ;;
     kannel) echo /usr/sbin/bearerbox ;;
     rsyslog) echo /usr/sbin/rsyslogd ;;
     *) die "unknown receiver '$1' (one of: ${ALL[*]})" ;;
