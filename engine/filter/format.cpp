@@ -1,6 +1,7 @@
 #include "engine/filter/format.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "engine/fields/simple.h"
 #include "engine/filter/operands.h"
@@ -87,8 +88,7 @@ void render_value(const Extractor& ex, const ExtractedValue& v, std::string& out
       out += v.str;
       return;
     case FieldType::kInt64:
-      std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(static_cast<int64_t>(v.num)));
-      out += buf;
+      out.append(buf, std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(v.num)).ptr);
       return;
     case FieldType::kBool:
       out += v.num ? "true" : "false";
@@ -98,8 +98,7 @@ void render_value(const Extractor& ex, const ExtractedValue& v, std::string& out
       fields::render_ip(v.ip, out);
       return;
     default:
-      std::snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(v.num));
-      out += buf;
+      out.append(buf, std::to_chars(buf, buf + sizeof buf, v.num).ptr);
       return;
   }
 }

@@ -27,12 +27,31 @@ void append_time_prefix(uint64_t ts_ns, std::string& out, bool iso8601) {
   time_t secs = static_cast<time_t>(ts_ns / 1000000000ull);
   std::tm tm{};
   gmtime_r(&secs, &tm);
+  // Written digit by digit: this runs for every alert, and snprintf cost more than the rest of the prefix.
   char buf[48];
-  const auto ns = static_cast<unsigned long long>(ts_ns % 1000000000ull);
-  int n = iso8601 ? snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%09llu+0000", tm.tm_year + 1900,
-                             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ns)
-                  : snprintf(buf, sizeof(buf), "%02d:%02d:%02d.%09llu", tm.tm_hour, tm.tm_min, tm.tm_sec, ns);
-  out.append(buf, n > 0 ? static_cast<size_t>(n) : 0);
+  char* p = buf;
+  auto put = [&p](uint64_t v, int width) {
+    for (int i = width - 1; i >= 0; --i, v /= 10) p[i] = static_cast<char>('0' + v % 10);
+    p += width;
+  };
+  if (iso8601) {
+    const int year = tm.tm_year + 1900;
+    put(static_cast<uint64_t>(year < 0 ? 0 : year), year > 9999 ? 5 : 4);
+    *p++ = '-';
+    put(static_cast<uint64_t>(tm.tm_mon + 1), 2);
+    *p++ = '-';
+    put(static_cast<uint64_t>(tm.tm_mday), 2);
+    *p++ = 'T';
+  }
+  put(static_cast<uint64_t>(tm.tm_hour), 2);
+  *p++ = ':';
+  put(static_cast<uint64_t>(tm.tm_min), 2);
+  *p++ = ':';
+  put(static_cast<uint64_t>(tm.tm_sec), 2);
+  *p++ = '.';
+  put(ts_ns % 1000000000ull, 9);
+  out.append(buf, static_cast<size_t>(p - buf));
+  if (iso8601) out.append("+0000");
 }
 
 bool wildcard_match(std::string_view pattern, std::string_view name) {
