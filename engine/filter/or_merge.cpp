@@ -129,7 +129,7 @@ void merge_or_checks(std::vector<NodePtr>& children) {
     auto g = std::find_if(groups.begin(), groups.end(),
                           [&](const Group& x) { return x.ex.get() == ex && x.kind == kind; });
     if (g == groups.end()) {
-      groups.push_back(Group{std::move(owner), kind, i});
+      groups.push_back(Group{std::move(owner), kind, i, 0, {}});
       g = groups.end() - 1;
     }
     ++g->members;
