@@ -232,11 +232,11 @@ class ValCheck final : public Node {
 
 class CompiledFilter final : public Filter {
  public:
-  explicit CompiledFilter(NodePtr root) : root_(std::move(root)) {
-    guard_ = root_->required_memo_id();  // the root's first shared conjunct
-  }
+  explicit CompiledFilter(NodePtr root) : root_(std::move(root)) { refresh_guard(); }
   bool eval(EvalContext& ctx) const override { return root_->eval(ctx); }
   int32_t guard_memo_id() const override { return guard_; }
+  NodePtr* root_edge() override { return &root_; }
+  void refresh_guard() override { guard_ = root_->required_memo_id(); }  // the root's first shared conjunct
 
  private:
   NodePtr root_;

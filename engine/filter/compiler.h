@@ -19,6 +19,7 @@
 namespace peregrine::engine {
 
 class FilterNodePool;
+class Node;
 
 /// A non-fatal finding while compiling. Codes follow Falco's load-result names where one exists:
 /// LOAD_UNSAFE_NA_CHECK, LOAD_DEPRECATED_ITEM, LOAD_UNKNOWN_FILTER, LOAD_COMPILE_CONDITION (RHS looks like a field).
@@ -62,6 +63,10 @@ class Filter {
   /// compiled with a FilterNodePool), or -1. When the context already holds `false` there for the current
   /// event, eval() would return false: the rule engine skips the rule without walking it.
   virtual int32_t guard_memo_id() const { return -1; }
+  /// The root edge, for load-time passes over every rule's nodes (drop_unshared_memos), or null.
+  virtual std::shared_ptr<const Node>* root_edge() { return nullptr; }
+  /// Recomputes guard_memo_id() after such a pass changed the nodes.
+  virtual void refresh_guard() {}
 };
 
 /// Compiles `ast`. Warnings are appended to `warnings` when given; on failure `failure` (when given)

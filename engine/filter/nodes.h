@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -29,6 +30,10 @@ class Node {
   virtual int32_t required_memo_id() const { return -1; }
   /// This node's memo slot (MemoNode), or -1.
   virtual int32_t memo_id() const { return -1; }
+  /// Calls `f` on every child edge (load time only, before the filter is evaluated: drop_unshared_memos
+  /// rewrites edges through it). Leaves have none.
+  using EdgeFn = std::function<void(std::shared_ptr<const Node>&)>;
+  virtual void for_each_edge(const EdgeFn&) {}
 };
 using NodePtr = std::shared_ptr<const Node>;
 
@@ -45,6 +50,9 @@ class AndNode final : public Node {
       if (n->memo_id() >= 0) return n->memo_id();
     return -1;
   }
+  void for_each_edge(const EdgeFn& f) override {
+    for (auto& n : c_) f(n);
+  }
 
  private:
   std::vector<NodePtr> c_;
@@ -58,6 +66,9 @@ class OrNode final : public Node {
       if (n->eval(ctx)) return true;
     return false;
   }
+  void for_each_edge(const EdgeFn& f) override {
+    for (auto& n : c_) f(n);
+  }
 
  private:
   std::vector<NodePtr> c_;
@@ -67,6 +78,7 @@ class NotNode final : public Node {
  public:
   explicit NotNode(NodePtr c) : c_(std::move(c)) {}
   bool eval(EvalContext& ctx) const override { return !c_->eval(ctx); }
+  void for_each_edge(const EdgeFn& f) override { f(c_); }
 
  private:
   NodePtr c_;
@@ -94,11 +106,19 @@ class MemoNode final : public Node {
   }
   int32_t required_memo_id() const override { return inner_->required_memo_id(); }
   int32_t memo_id() const override { return static_cast<int32_t>(id_); }
+  void for_each_edge(const EdgeFn& f) override { f(inner_); }
+  const NodePtr& inner() const { return inner_; }
 
  private:
   NodePtr inner_;
   uint32_t id_;
 };
+
+/// After every rule of a load is compiled: a MemoNode reached through only one edge (a sub-condition that no
+/// other rule or macro use shares) can never be asked twice for one event, so its memo look-up and store are pure
+/// cost; the edge is pointed at its inner node instead. `roots` are the rules' root edges (rewritten in place).
+/// Guards (required_memo_id) must be computed after this.
+void drop_unshared_memos(const std::vector<NodePtr*>& roots);
 
 /// Interns compiled sub-conditions by canonical key (see the header comment). One pool per set of filters that
 /// is evaluated with one EvalContext (the rules of one load): memo slot ids are unique within a pool.

@@ -51,10 +51,12 @@ class RuleCompiler {
     try {
       lists_ = resolve_list_items(col_.lists());
       compile_macros();
+      const size_t first = out.size();
       for (const auto& rule : col_.rules()) {
         auto compiled = compile_rule(rule);
         if (compiled) out.push_back(std::move(compiled));
       }
+      unshare_single_use(out, first);
     } catch (const CompileStop& stop) {
       res_.add(stop.diag);
       return;
@@ -303,6 +305,18 @@ class RuleCompiler {
   Collector& col_;
   const FieldRegistry& registry_;
   ExtractorPool& pool_;
+  /// Memo slots only where a sub-condition is really shared (drop_unshared_memos), then the rules' guards.
+  static void unshare_single_use(std::vector<std::unique_ptr<CompiledRule>>& out, size_t first) {
+    std::vector<NodePtr*> roots;
+    for (size_t i = first; i < out.size(); ++i)
+      if (auto* r = out[i]->filter->root_edge()) roots.push_back(r);
+    drop_unshared_memos(roots);
+    for (size_t i = first; i < out.size(); ++i) {
+      out[i]->filter->refresh_guard();
+      out[i]->guard = out[i]->filter->guard_memo_id();
+    }
+  }
+
   FilterNodePool nodes_;  // sub-conditions shared by this load's rules (engine/filter/nodes.h)
   LoadResult& res_;
   std::vector<ListInfo> lists_;

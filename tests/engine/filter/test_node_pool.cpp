@@ -1,6 +1,7 @@
 // Sub-condition sharing (engine/filter/nodes.h): identical sub-conditions of different rules are one node,
 // evaluated at most once per event, with the same results as unshared filters; a rule's guard names its first
-// shared conjunct; and the rule engine's guard skip never changes which rules match.
+// shared conjunct; the rule engine's guard skip never changes which rules match; and after a load only
+// sub-conditions reached from more than one place keep a memo slot.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -102,4 +103,33 @@ TEST_CASE("the rule engine's guard skip does not change which rules match") {
   CHECK(names(bash_open) == "AB");
   CHECK(names(sh_open) == "C");  // A and B skipped by their guard (bash_fd already false), C matches
   CHECK(names(bash_open) == "AB");
+}
+
+TEST_CASE("memo slots stay only on sub-conditions reached from more than one place") {
+  FilterNodePool nodes;
+  auto a = compile_pooled("(proc.name = bash and fd.num >= 0) and (fd.name startswith /etc or fd.num = 3)", nodes);
+  auto b = compile_pooled("(proc.name = bash and fd.num >= 0) and not fd.name startswith /usr", nodes);
+  auto c = compile_pooled("(proc.name = sh or fd.num = 7) and fd.name contains x", nodes);
+  std::vector<NodePtr*> roots = {a->root_edge(), b->root_edge(), c->root_edge()};
+  drop_unshared_memos(roots);
+  for (auto* f : {a.get(), b.get(), c.get()}) f->refresh_guard();
+  // The rules' roots and c's own `or` are single-use: no memo left on them.
+  CHECK((*a->root_edge())->memo_id() < 0);
+  CHECK((*b->root_edge())->memo_id() < 0);
+  CHECK((*c->root_edge())->memo_id() < 0);
+  CHECK(c->guard_memo_id() < 0);
+  // The shared conjunct keeps its slot and still guards both rules that share it.
+  CHECK(a->guard_memo_id() >= 0);
+  CHECK(a->guard_memo_id() == b->guard_memo_id());
+  // And the results do not change.
+  std::vector<Event> events = {make_open_event(), make_connect_event(), make_open_event()};
+  events[2].proc.comm = "sh";
+  events[2].fd.name = "/usr/lib/x";
+  EvalContext ctx;
+  for (const auto& e : events) {
+    ctx.reset(e);
+    CHECK(a->eval(ctx) == eval_on("(proc.name = bash and fd.num >= 0) and (fd.name startswith /etc or fd.num = 3)", e));
+    CHECK(b->eval(ctx) == eval_on("(proc.name = bash and fd.num >= 0) and not fd.name startswith /usr", e));
+    CHECK(c->eval(ctx) == eval_on("(proc.name = sh or fd.num = 7) and fd.name contains x", e));
+  }
 }
