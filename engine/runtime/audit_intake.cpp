@@ -15,7 +15,7 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kRealm = "peregrine-k8s-audit";
-constexpr int kCodes[] = {200, 400, 401, 405, 413, 503};
+constexpr int kCodes[] = {200, 400, 401, 405, 413, 415, 503};
 
 bool is_audit_api_version(const json& v) {
   return v.is_string() && (v == "audit.k8s.io/v1" || v == "audit.k8s.io/v1beta1");
@@ -171,6 +171,12 @@ http::Response K8sAuditIntake::count(http::Response r) {
 }
 
 http::Response K8sAuditIntake::handle_post(const http::Request& req) {
+  // The server decodes these before the handler runs; any other encoding would reach the parser still encoded.
+  const std::string encoding = req.header("Content-Encoding");
+  if (!encoding.empty() && encoding != "gzip" && encoding != "deflate" && encoding != "br" && encoding != "identity")
+    return count(http::json_response(415, {{"error", "Content-Encoding '" + encoding +
+                                                         "' not supported (gzip, deflate, br); nothing queued"},
+                                           {"field", "Content-Encoding"}}));
   auto parsed = parse_audit_body(req.body, wall_clock_ns());
   if (auto* e = std::get_if<AuditBodyError>(&parsed)) return count(bad_request(*e));
   auto& events = std::get<std::vector<Event>>(parsed);

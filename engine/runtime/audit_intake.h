@@ -7,6 +7,7 @@
 //   401 {"error":"...","field":"Authorization"}         bearer_token(_file) set and not presented; nothing queued
 //   405 {"error":"...","field":"method"} Allow: POST    anything but POST on the path
 //   413 {"error":"...","field":"","limit_bytes":N}      body (after gzip decoding) over max_body_bytes
+//   415 {"error":"...","field":"Content-Encoding"}       an encoding other than gzip, deflate, br
 //   503 {"error":"...","queued":Q,"capacity":C} Retry-After: 1
 //                                                       the batch does not fit in the queue whole; nothing of
 //                                                       it is queued, so the apiserver's retry loses nothing

@@ -155,6 +155,13 @@ TEST_CASE("K8sAuditIntake - 400 names the field and index, 405 on GET, 413 on a 
   r = cli.Post("/k8s-audit", {{"Content-Encoding", "gzip"}}, bomb, "application/json");
   REQUIRE(r);
   CHECK(r->status == 413);
+  // An encoding the server does not decode is refused rather than parsed still encoded.
+  r = cli.Post("/k8s-audit", {{"Content-Encoding", "zstd"}}, event_list({audit_event("z", "get", "pods", "a")}).dump(),
+               "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 415);
+  CHECK(json::parse(r->body)["field"] == "Content-Encoding");
+  CHECK(q.depth() == 0);
   CHECK(metric(reg, R"(peregrine_engine_k8s_audit_requests_total{code="400"})") == 1);
   CHECK(metric(reg, R"(peregrine_engine_k8s_audit_requests_total{code="405"})") == 1);
   CHECK(metric(reg, R"(peregrine_engine_k8s_audit_requests_total{code="413"})") == 2);
