@@ -1,5 +1,6 @@
 #include "engine/runtime/audit_intake.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include <nlohmann/json.hpp>
@@ -15,6 +16,9 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kRealm = "peregrine-k8s-audit";
+// Real audit events nest a few dozen levels (requestObject of a pod spec); serialising and destroying JSON
+// recurse per level, so a body nested deeper than this is refused before it is parsed.
+constexpr size_t kMaxDepth = 256;
 constexpr int kCodes[] = {200, 400, 401, 405, 413, 415, 503};
 
 bool is_audit_api_version(const json& v) {
@@ -71,9 +75,31 @@ http::Response bad_request(const AuditBodyError& e) {
   return http::json_response(400, j);
 }
 
+// The deepest [ / { nesting of `text` outside string literals (a linear scan; no parse).
+size_t nesting_depth(std::string_view text) {
+  size_t depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
 }  // namespace
 
 std::variant<std::vector<Event>, AuditBodyError> parse_audit_body(std::string_view body, uint64_t now_ns) {
+  if (nesting_depth(body) > kMaxDepth)
+    return AuditBodyError{"JSON nested deeper than " + std::to_string(kMaxDepth) + " levels", "", std::nullopt};
   const json doc = json::parse(body, nullptr, false);
   if (doc.is_discarded()) return AuditBodyError{"body is not valid JSON", "", std::nullopt};
   if (!doc.is_object()) return AuditBodyError{"expected an audit EventList or Event object", "", std::nullopt};

@@ -87,6 +87,12 @@ TEST_CASE("parse_audit_body - errors name the field and the item index") {
   bad_time["stageTimestamp"] = "yesterday";
   CHECK(error_of(event_list({bad_time}).dump()).field == "items[0].stageTimestamp");
   CHECK(error_of(event_list({42}).dump()).field == "items[0].");
+  // Deep nesting is refused before parsing (serialising it would recurse once per level).
+  json deep = audit_event("d", "get", "pods", "x");
+  deep["requestObject"] = json::parse(std::string(300, '[') + std::string(300, ']'));
+  CHECK(error_of(event_list({deep}).dump()).message.find("nested deeper") != std::string::npos);
+  json braces_in_strings = audit_event("s", "get", "pods", std::string(1000, '{'));
+  CHECK(events_of(event_list({braces_in_strings}).dump()).size() == 1);
 }
 
 TEST_CASE("AuditQueue - a batch goes in whole or not at all") {
