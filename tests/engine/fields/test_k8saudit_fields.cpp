@@ -69,7 +69,7 @@ bool eval_k8s(const std::string& cond, const Event& e) {
 }
 
 void check_rows(const Event& e, std::initializer_list<std::pair<const char*, const char*>> rows) {
-  for (const auto& [field, expected] : rows) CHECK_MESSAGE(render_field(field, e) == expected, field);
+  for (const auto& row : rows) CHECK_MESSAGE(render_field(row.first, e) == row.second, row.first);
 }
 
 }  // namespace
