@@ -54,9 +54,9 @@ struct Engine {
 };
 
 // POSTs like the apiserver's webhook client: gzip EventList, bearer token; returns the status (0 = no answer).
-int post_batch(httplib::Client& cli, const json& items, std::string* retry_after = nullptr) {
+int post_batch(httplib::Client& cli, std::vector<json> items, std::string* retry_after = nullptr) {
   auto r = cli.Post("/k8s-audit", {{"Authorization", "Bearer " + kToken}, {"Content-Encoding", "gzip"}},
-                    gzip(event_list(items).dump()), "application/json");
+                    gzip(event_list(std::move(items)).dump()), "application/json");
   if (!r) return 0;
   if (retry_after) *retry_after = r->get_header_value("Retry-After");
   return r->status;
@@ -123,7 +123,7 @@ TEST_CASE("k8s audit webhook: a full queue answers 503 + Retry-After, and retrie
     senders.emplace_back([&, s] {
       httplib::Client cli("127.0.0.1", e.port());
       for (int b = 0; b < kBatchesEach; ++b) {
-        json items = json::array();
+        std::vector<json> items;
         for (int i = 0; i < kPerBatch; ++i) {
           const std::string id = std::to_string(s) + "-" + std::to_string(b) + "-" + std::to_string(i);
           items.push_back(exec_event("id-" + id, "pod-" + id));

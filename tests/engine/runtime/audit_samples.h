@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -35,9 +36,12 @@ inline nlohmann::json audit_event(const std::string& id, const std::string& verb
   return e;
 }
 
-inline nlohmann::json event_list(nlohmann::json items) {
-  return {{"kind", "EventList"}, {"apiVersion", "audit.k8s.io/v1"}, {"metadata", nlohmann::json::object()},
-          {"items", std::move(items)}};
+/// An EventList of `items` (a vector: a braced single json element would be that element, not a list of it).
+inline nlohmann::json event_list(std::vector<nlohmann::json> items) {
+  nlohmann::json list{{"kind", "EventList"}, {"apiVersion", "audit.k8s.io/v1"}, {"metadata", nlohmann::json::object()}};
+  list["items"] = nlohmann::json::array();
+  for (auto& item : items) list["items"].push_back(std::move(item));
+  return list;
 }
 
 /// `text` gzip-compressed (what a client sends with Content-Encoding: gzip).
