@@ -147,6 +147,47 @@ EntryPositions positions_of(NodeReader& r, const std::string& key) {
   return p;
 }
 
+TlsServerConfig read_tls_server(NodeReader& parent) {
+  NodeReader t = parent.sub("tls");
+  TlsServerConfig c;
+  c.cert_file = t.str("cert_file", "");
+  c.key_file = t.str("key_file", "");
+  c.client_ca_file = t.str("client_ca_file", "");
+  if (c.cert_file.empty() != c.key_file.empty())
+    t.fail(c.cert_file.empty() ? "key_file" : "cert_file", "cert_file and key_file go together");
+  if (!c.client_ca_file.empty() && c.cert_file.empty())
+    t.fail("client_ca_file", "needs cert_file and key_file (mTLS is TLS with client certificates)");
+  t.finish();
+  return c;
+}
+
+// bearer_token / bearer_token_file of an HTTP intake section: one or the other, an inline token of 16+ characters.
+void read_bearer(NodeReader& h, std::string& token, std::string& token_file) {
+  token = h.secret("bearer_token", "");
+  token_file = h.str("bearer_token_file", "");
+  if (!token.empty() && !token_file.empty())
+    h.fail("bearer_token_file", "set either bearer_token or bearer_token_file, not both");
+  if (!token.empty() && token.size() < 16)
+    h.fail("bearer_token", "must be at least 16 characters (e.g. openssl rand -hex 32)");
+}
+
+K8sAuditConfig read_k8s_audit(NodeReader& parent) {
+  NodeReader h = parent.sub("k8s_audit");
+  K8sAuditConfig c;
+  c.enabled = h.boolean("enabled", c.enabled);
+  c.listen = h.str("listen", c.listen);
+  check_listen(h, "listen", c.listen);
+  c.path = h.str("path", c.path);
+  if (c.path.empty() || c.path[0] != '/' || c.path.find_first_of("?# ") != std::string::npos)
+    h.fail("path", "must be a URL path starting with '/' (no query, fragment or spaces)");
+  c.max_body_bytes = h.bytes("max_body_bytes", c.max_body_bytes, 1024, 1LL << 30);
+  c.queue_capacity = h.integer("queue_capacity", c.queue_capacity, 1, 10000000);
+  read_bearer(h, c.bearer_token, c.bearer_token_file);
+  c.tls = read_tls_server(h);
+  h.finish();
+  return c;
+}
+
 EngineConfig read_engine(NodeReader r) {
   EngineConfig c;
   c.log = read_log(r);
@@ -180,6 +221,7 @@ EngineConfig read_engine(NodeReader r) {
   o.time_format_iso_8601 = r.boolean("time_format_iso_8601", o.time_format_iso_8601);
   c.sensor_curve = read_curve_client(r, "sensor_curve");
   c.alerts_curve = read_curve_client(r, "alerts_curve");
+  c.k8s_audit = read_k8s_audit(r);
   r.finish();
   return c;
 }
@@ -210,20 +252,6 @@ std::vector<OutputConfigNode> read_outputs(NodeReader& r) {
   return out;
 }
 
-TlsServerConfig read_tls_server(NodeReader& parent) {
-  NodeReader t = parent.sub("tls");
-  TlsServerConfig c;
-  c.cert_file = t.str("cert_file", "");
-  c.key_file = t.str("key_file", "");
-  c.client_ca_file = t.str("client_ca_file", "");
-  if (c.cert_file.empty() != c.key_file.empty())
-    t.fail(c.cert_file.empty() ? "key_file" : "cert_file", "cert_file and key_file go together");
-  if (!c.client_ca_file.empty() && c.cert_file.empty())
-    t.fail("client_ca_file", "needs cert_file and key_file (mTLS is TLS with client certificates)");
-  t.finish();
-  return c;
-}
-
 RouterConfig read_router(NodeReader r) {
   RouterConfig c;
   c.log = read_log(r);
@@ -238,12 +266,7 @@ RouterConfig read_router(NodeReader r) {
     c.http_input.listen = h.str("listen", c.http_input.listen);
     check_listen(h, "listen", c.http_input.listen);
     c.http_input.max_body_bytes = h.bytes("max_body_bytes", c.http_input.max_body_bytes, 1024, 1LL << 30);
-    c.http_input.bearer_token = h.secret("bearer_token", "");
-    c.http_input.bearer_token_file = h.str("bearer_token_file", "");
-    if (!c.http_input.bearer_token.empty() && !c.http_input.bearer_token_file.empty())
-      h.fail("bearer_token_file", "set either bearer_token or bearer_token_file, not both");
-    if (!c.http_input.bearer_token.empty() && c.http_input.bearer_token.size() < 16)
-      h.fail("bearer_token", "must be at least 16 characters (e.g. openssl rand -hex 32)");
+    read_bearer(h, c.http_input.bearer_token, c.http_input.bearer_token_file);
     c.http_input.tls = read_tls_server(h);
     h.finish();
   }

@@ -88,6 +88,32 @@ struct FalcoOutputOptions {
   bool operator==(const FalcoOutputOptions&) const = default;
 };
 
+/// TLS on an HTTP server (the router's intake, the engine's k8s audit webhook). Empty cert_file = plain HTTP.
+struct TlsServerConfig {
+  std::string cert_file;       // cert_file: PEM server certificate (chain first); "" = plain HTTP
+  std::string key_file;        // key_file: PEM private key of cert_file; required with it
+  std::string client_ca_file;  // client_ca_file: PEM CA bundle; set = mTLS: clients must present a certificate
+                               // it signed, others fail the TLS handshake
+  bool enabled() const { return !cert_file.empty(); }
+  bool operator==(const TlsServerConfig&) const = default;
+};
+
+/// The engine's Kubernetes audit webhook (docs/k8s-audit.md): kube-apiserver's webhook backend POSTs
+/// audit.k8s.io/v1 EventLists (or single Events) here; they are evaluated by the source k8s_audit rules.
+struct K8sAuditConfig {
+  bool enabled = false;                    // enabled: serve the webhook
+  std::string listen = "127.0.0.1:9765";   // listen: host:port; port 0 = any free port
+  std::string path = "/k8s-audit";         // path: URL path the apiserver POSTs to (starts with '/')
+  int64_t max_body_bytes = 32LL << 20;     // max_body_bytes: larger bodies (after gzip decoding) get 413
+  int64_t queue_capacity = 10000;          // queue_capacity: audit events waiting for evaluation; a batch that
+                                           // does not fit whole gets 503 + Retry-After (nothing of it queued)
+  std::string bearer_token;                // bearer_token: require "Authorization: Bearer <it>" (use ${ENV}); a
+                                           // secret, never logged. Empty = no token (the token file is read)
+  std::string bearer_token_file;           // bearer_token_file: the token in a file (one line; not with bearer_token)
+  TlsServerConfig tls;                     // tls: {cert_file, key_file, client_ca_file} HTTPS / mTLS
+  bool operator==(const K8sAuditConfig&) const = default;
+};
+
 inline constexpr int64_t kMaxEvalThreads = 64;  // engine.threads' upper bound (and the cap of threads: 0)
 
 struct EngineConfig {
@@ -113,17 +139,8 @@ struct EngineConfig {
   FalcoOutputOptions output_options;     // json_include_*_property, time_format_iso_8601 (flat keys)
   CurveClientConfig sensor_curve;        // sensor_curve: {secret_key_file, server_public_key} events + control
   CurveClientConfig alerts_curve;        // alerts_curve: {secret_key_file, server_public_key} towards the router
+  K8sAuditConfig k8s_audit;              // k8s_audit: Kubernetes audit webhook intake (off by default)
   bool operator==(const EngineConfig&) const = default;
-};
-
-/// TLS on an HTTP server (the router's intake). Empty cert_file = plain HTTP.
-struct TlsServerConfig {
-  std::string cert_file;       // cert_file: PEM server certificate (chain first); "" = plain HTTP
-  std::string key_file;        // key_file: PEM private key of cert_file; required with it
-  std::string client_ca_file;  // client_ca_file: PEM CA bundle; set = mTLS: clients must present a certificate
-                               // it signed, others fail the TLS handshake
-  bool enabled() const { return !cert_file.empty(); }
-  bool operator==(const TlsServerConfig&) const = default;
 };
 
 struct HttpInputConfig {

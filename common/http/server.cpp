@@ -196,32 +196,33 @@ AdminServer::~AdminServer() {
 
 bool AdminServer::running() const { return impl_ && impl_->server->is_running(); }
 
-void AdminServer::add_get(const std::string& path, Handler h) {
-  std::unique_lock lock(routes_mu_);
-  routes_[{"GET", path}] = std::move(h);
-}
+void AdminServer::add_get(const std::string& path, Handler h) { add_route("GET", path, std::move(h)); }
 
-void AdminServer::add_post(const std::string& path, Handler h) {
+void AdminServer::add_post(const std::string& path, Handler h) { add_route("POST", path, std::move(h)); }
+
+void AdminServer::add_route(const std::string& method, const std::string& path, Handler h) {
   std::unique_lock lock(routes_mu_);
-  routes_[{"POST", path}] = std::move(h);
+  routes_[{method, path}] = std::move(h);
 }
 
 Response AdminServer::dispatch(const Request& req) const {
   Handler h;
-  bool path_known = false;
+  std::string allow;  // methods of a known path (RFC 9110: a 405 lists them)
   {
     std::shared_lock lock(routes_mu_);
     auto it = routes_.find({req.method, req.path});
     if (it != routes_.end()) {
       h = it->second;
     } else {
-      for (const auto& [key, _] : routes_) path_known = path_known || key.second == req.path;
+      for (const auto& [key, _] : routes_)
+        if (key.second == req.path) allow += (allow.empty() ? "" : ", ") + key.first;
     }
   }
   if (!h) {
     Response r;
-    r.status = path_known ? 405 : 404;
-    r.body = path_known ? "method not allowed\n" : "not found\n";
+    r.status = allow.empty() ? 404 : 405;
+    r.body = allow.empty() ? "not found\n" : "method not allowed\n";
+    if (!allow.empty()) r.headers.emplace_back("Allow", allow);
     return r;
   }
   try {

@@ -67,6 +67,8 @@ class AdminServer {
 
   void add_get(const std::string& path, Handler h);
   void add_post(const std::string& path, Handler h);
+  /// Any of GET, POST, PUT, DELETE, PATCH. A request for a known path with another method gets 405 and "Allow".
+  void add_route(const std::string& method, const std::string& path, Handler h);
   /// The bound port (the actual one when configured with port 0); 0 when disabled.
   int port() const { return port_; }
   const std::string& host() const { return host_; }

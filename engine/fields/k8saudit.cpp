@@ -3,23 +3,17 @@
 // The payload is parsed at most once per event: a per-thread cache keyed by the payload text itself (a memcmp
 // is far cheaper than a parse, and it stays correct when the decoder reuses one Event object). The k8s audit
 // path allocates while parsing JSON; the syscall path does not touch this file.
-#include <nlohmann/json.hpp>
+#include "engine/fields/k8saudit_json.h"
 
-#include "engine/fields/simple.h"
-
-namespace peregrine::engine {
+namespace peregrine::engine::k8saudit {
 namespace {
-
-using fields::FieldArg;
-using fields::FieldDef;
-using nlohmann::json;
-
 struct DocCache {
   bool valid = false;
   std::string text;
   bool ok = false;
   json doc;
 };
+}  // namespace
 
 const json* doc_of(const Event& e) {
   if (e.source != EventSource::kK8sAudit) return nullptr;
@@ -64,6 +58,17 @@ void push(ExtractSlot& s, const json& v) {
   if (render(v, str)) s.views.push_back(str);
 }
 
+const json* req_spec(const Event& e) { return at(doc_of(e), {"requestObject", "spec"}); }
+
+}  // namespace peregrine::engine::k8saudit
+
+namespace peregrine::engine {
+namespace {
+
+using fields::FieldArg;
+using fields::FieldDef;
+using namespace k8saudit;
+
 template <const char* A, const char* B>
 void ex_path2(const Event& e, const FieldArg&, ExtractSlot& s) { put_scalar(at(doc_of(e), {A, B}), s); }
 
@@ -86,6 +91,32 @@ void ex_auth_decision(const Event& e, const FieldArg&, ExtractSlot& s) {
   ex_auth(e, "authorization.k8s.io/decision", s);
 }
 void ex_auth_reason(const Event& e, const FieldArg&, ExtractSlot& s) { ex_auth(e, "authorization.k8s.io/reason", s); }
+void ex_vap_failure(const Event& e, const FieldArg&, ExtractSlot& s) {
+  ex_auth(e, "validation.policy.admission.k8s.io/validation_failure", s);
+}
+void ex_pod_violations(const Event& e, const FieldArg&, ExtractSlot& s) {
+  ex_auth(e, "pod-security.kubernetes.io/audit-violations", s);
+}
+
+void ex_auditid(const Event& e, const FieldArg&, ExtractSlot& s) { put_scalar(at(doc_of(e), {"auditID"}), s); }
+void ex_stage(const Event& e, const FieldArg&, ExtractSlot& s) { put_scalar(at(doc_of(e), {"stage"}), s); }
+void ex_useragent(const Event& e, const FieldArg&, ExtractSlot& s) { put_scalar(at(doc_of(e), {"userAgent"}), s); }
+void ex_sourceips(const Event& e, const FieldArg& a, ExtractSlot& s) {
+  const json* ips = at(doc_of(e), {"sourceIPs"});
+  if (!ips || !ips->is_array()) return;
+  for (size_t i = 0; i < ips->size(); ++i)
+    if (!a.has || a.index < 0 || i == static_cast<size_t>(a.index)) push(s, (*ips)[i]);
+  if (!s.views.empty()) fields::set_list(s);
+}
+// The pod a request targets: objectRef.name when the resource is pods (including its subresources).
+void ex_target_pod(const Event& e, const FieldArg&, ExtractSlot& s) {
+  const json* r = at(doc_of(e), {"objectRef", "resource"});
+  if (r && r->is_string() && r->get_ref<const std::string&>() == "pods")
+    put_scalar(at(doc_of(e), {"objectRef", "name"}), s);
+}
+// kube-apiserver's audit events carry no cluster name (the managed-cloud variants of the plugin add one from
+// their own configuration): the field exists so that rules and outputs naming it load; it is never present.
+void ex_cluster_name(const Event&, const FieldArg&, ExtractSlot&) {}
 
 void ex_user_groups(const Event& e, const FieldArg&, ExtractSlot& s) {
   const json* g = at(doc_of(e), {"user", "groups"});
@@ -114,8 +145,6 @@ void ex_uri_param(const Event& e, const FieldArg& a, ExtractSlot& s) {
     qs.remove_prefix(amp + 1);
   }
 }
-
-const json* req_spec(const Event& e) { return at(doc_of(e), {"requestObject", "spec"}); }
 
 // Strips ":tag" and "@digest" from an image reference (a ':' after the last '/' starts the tag).
 std::string_view image_repository(std::string_view img) {
@@ -166,12 +195,77 @@ void ex_hostpath(const Event& e, const FieldArg&, ExtractSlot& s) {
   if (!s.views.empty()) fields::set_list(s);
 }
 
+// Legacy single-valued aliases over the pod's containers (the first one; any privileged one).
+template <CtrWhat W>
+void ex_first_container(const Event& e, const FieldArg&, ExtractSlot& s) {
+  const json* c = at(req_spec(e), {"containers"});
+  if (!c || !c->is_array()) return;
+  if constexpr (W == CtrWhat::kPrivileged) {
+    bool any = false;
+    for (const auto& ctr : *c) {
+      const json* p = at(&ctr, {"securityContext", "privileged"});
+      any = any || (p && p->is_boolean() && p->get<bool>());
+    }
+    fields::set_str(s, any ? "true" : "false");
+  } else {
+    const json* img = c->empty() ? nullptr : at(&c->front(), {"image"});
+    if (!img || !img->is_string()) return;
+    std::string_view v = img->get_ref<const std::string&>();
+    s.buf.assign(W == CtrWhat::kRepo ? image_repository(v) : v);
+    fields::set_buf(s);
+  }
+}
+// Legacy ka.req.volume.hostpath[PREFIX]: "true" when a hostPath volume's path starts with PREFIX.
+void ex_volume_hostpath(const Event& e, const FieldArg& a, ExtractSlot& s) {
+  const json* v = at(req_spec(e), {"volumes"});
+  if (!v || !v->is_array()) return;
+  bool found = false;
+  for (const auto& vol : *v) {
+    const json* p = at(&vol, {"hostPath", "path"});
+    found = found || (p && p->is_string() && p->get_ref<const std::string&>().starts_with(a.key));
+  }
+  fields::set_str(s, found ? "true" : "false");
+}
+
 void ex_binding_subjects(const Event& e, const FieldArg&, ExtractSlot& s) {
   const json* v = at(doc_of(e), {"requestObject", "subjects"});
   if (!v || !v->is_array()) return;
   for (const auto& sub : *v)
     if (const json* n = at(&sub, {"name"})) push(s, *n);
   if (!s.views.empty()) fields::set_list(s);
+}
+// Subjects of one kind: their names, or (service accounts) "namespace:name".
+enum class SubjectWhat { kUser, kGroup, kSa, kSaNs };
+template <SubjectWhat W>
+void ex_binding_kind(const Event& e, const FieldArg&, ExtractSlot& s) {
+  const json* v = at(doc_of(e), {"requestObject", "subjects"});
+  if (!v || !v->is_array()) return;
+  const char* kind = W == SubjectWhat::kUser ? "User" : W == SubjectWhat::kGroup ? "Group" : "ServiceAccount";
+  for (const auto& sub : *v) {
+    const json* k = at(&sub, {"kind"});
+    const json* n = at(&sub, {"name"});
+    if (!k || *k != kind || !n || !n->is_string()) continue;
+    if constexpr (W == SubjectWhat::kSaNs) {
+      const json* ns = at(&sub, {"namespace"});
+      std::string& str = s.next_str();
+      str = (ns && ns->is_string() ? ns->get<std::string>() : std::string()) + ":" + n->get<std::string>();
+      s.views.push_back(str);
+    } else {
+      push(s, *n);
+    }
+  }
+  if (!s.views.empty()) fields::set_list(s);
+}
+// Legacy ka.req.binding.subject.has_name[NAME]: "true" when a subject has that name, else "false".
+void ex_binding_has_name(const Event& e, const FieldArg& a, ExtractSlot& s) {
+  const json* v = at(doc_of(e), {"requestObject", "subjects"});
+  if (!v || !v->is_array()) return;
+  bool found = false;
+  for (const auto& sub : *v) {
+    const json* n = at(&sub, {"name"});
+    found = found || (n && n->is_string() && n->get_ref<const std::string&>() == a.key);
+  }
+  fields::set_str(s, found ? "true" : "false");
 }
 void ex_binding_role(const Event& e, const FieldArg&, ExtractSlot& s) {
   put_scalar(at(doc_of(e), {"requestObject", "roleRef", "name"}), s);
@@ -203,7 +297,8 @@ void ex_role_rules_part(const Event& e, const FieldArg&, ExtractSlot& s) {
   }
   if (!s.views.empty()) fields::set_list(s);
 }
-constexpr char kNone[] = "", kResources[] = "resources", kVerbs[] = "verbs", kApiGroups[] = "apiGroups";
+constexpr char kNone[] = "", kResources[] = "resources", kVerbs[] = "verbs", kApiGroups[] = "apiGroups",
+               kNonResourceUrls[] = "nonResourceURLs";
 
 void ex_service_ports(const Event& e, const FieldArg&, ExtractSlot& s) {
   const json* p = at(req_spec(e), {"ports"});
@@ -248,6 +343,11 @@ constexpr FieldType S = FieldType::kString;
 constexpr FieldDef kDefs[] = {
     {"ka.auth.decision", S, 0, "authorization decision (allow/forbid)", ex_auth_decision},
     {"ka.auth.reason", S, 0, "authorization reason", ex_auth_reason},
+    {"ka.auditid", S, 0, "unique id of the audit event (auditID)", ex_auditid},
+    {"ka.stage", S, 0, "stage of the request (RequestReceived, ResponseStarted, ResponseComplete, Panic)", ex_stage},
+    {"ka.validations.admission.policy.failure", S, 0, "validation failure reason of a ValidatingAdmissionPolicy",
+     ex_vap_failure},
+    {"ka.security.pod.violations", S, 0, "Pod Security admission audit violations", ex_pod_violations},
     {"ka.user.name", S, 0, "user performing the request", ex_path2<kUser, kUsername>},
     {"ka.user.groups", S, kList, "groups of the requesting user", ex_user_groups},
     {"ka.impuser.name", S, 0, "impersonated user name", ex_path2<kImpUser, kUsername>},
@@ -260,7 +360,22 @@ constexpr FieldDef kDefs[] = {
     {"ka.target.resource", S, 0, "target object resource (pods, deployments, ...)", ex_path2<kObjRef, kResource>},
     {"ka.target.subresource", S, 0, "target object subresource (exec, attach, ...)",
      ex_path2<kObjRef, kSubresource>},
+    {"ka.target.pod.name", S, 0, "target pod name (requests on pods and their subresources)", ex_target_pod},
+    {"ka.useragent", S, 0, "user agent of the client", ex_useragent},
+    {"ka.sourceips", S, kListIdx, "IP addresses of the client; [i] = one", ex_sourceips},
+    {"ka.cluster.name", S, 0, "cluster name: not carried by kube-apiserver audit events, never present",
+     ex_cluster_name},
     {"ka.req.binding.subjects", S, kList, "subject names of a (cluster) role binding", ex_binding_subjects},
+    {"ka.req.binding.subjects.user_names", S, kList, "User subject names of a (cluster) role binding",
+     ex_binding_kind<SubjectWhat::kUser>},
+    {"ka.req.binding.subjects.serviceaccount_names", S, kList, "ServiceAccount subject names of a binding",
+     ex_binding_kind<SubjectWhat::kSa>},
+    {"ka.req.binding.subjects.serviceaccount_ns_names", S, kList,
+     "ServiceAccount subjects of a binding as namespace:name", ex_binding_kind<SubjectWhat::kSaNs>},
+    {"ka.req.binding.subjects.group_names", S, kList, "Group subject names of a (cluster) role binding",
+     ex_binding_kind<SubjectWhat::kGroup>},
+    {"ka.req.binding.subject.has_name", S, kFieldArgRequired | kFieldArgKey,
+     "deprecated: 'true' if a binding subject has the name [NAME], else 'false'", ex_binding_has_name},
     {"ka.req.binding.role", S, 0, "role referenced by a (cluster) role binding", ex_binding_role},
     {"ka.req.configmap.name", S, 0, "configmap name (configmap requests only)", ex_configmap_name},
     {"ka.req.configmap.obj", S, 0, "configmap data as JSON text (configmap requests only)", ex_configmap_obj},
@@ -281,6 +396,14 @@ constexpr FieldDef kDefs[] = {
      ex_ctr<kEphemeral, CtrWhat::kRepo>},
     {"ka.req.pod.ephemeralContainers.privileged", S, kListIdx, "privileged flag of each ephemeral container",
      ex_ctr<kEphemeral, CtrWhat::kPrivileged>},
+    {"ka.req.container.image", S, 0, "deprecated: image of the first container", ex_first_container<CtrWhat::kImage>},
+    {"ka.req.container.image.repository", S, 0, "deprecated: image repository of the first container",
+     ex_first_container<CtrWhat::kRepo>},
+    {"ka.req.container.privileged", S, 0, "deprecated: 'true' if any container is privileged, else 'false'",
+     ex_first_container<CtrWhat::kPrivileged>},
+    {"ka.req.container.host_network", S, 0, "deprecated alias of ka.req.pod.host_network", ex_spec_flag<kHostNet>},
+    {"ka.req.volume.hostpath", S, kFieldArgRequired | kFieldArgKey,
+     "deprecated: 'true' if a hostPath volume's path starts with [PREFIX], else 'false'", ex_volume_hostpath},
     {"ka.req.pod.host_ipc", S, 0, "pod hostIPC flag", ex_spec_flag<kHostIpc>},
     {"ka.req.pod.host_network", S, 0, "pod hostNetwork flag", ex_spec_flag<kHostNet>},
     {"ka.req.pod.host_pid", S, 0, "pod hostPID flag", ex_spec_flag<kHostPid>},
@@ -290,6 +413,8 @@ constexpr FieldDef kDefs[] = {
     {"ka.req.role.rules.verbs", S, kList, "verbs named by any role rule", ex_role_rules_part<kVerbs>},
     {"ka.req.role.rules.apiGroups", S, kList, "API groups named by any role rule",
      ex_role_rules_part<kApiGroups>},
+    {"ka.req.role.rules.nonResourceURLs", S, kList, "non-resource URLs named by any role rule",
+     ex_role_rules_part<kNonResourceUrls>},
     {"ka.req.service.type", S, 0, "service type", ex_spec_flag<kType>},
     {"ka.req.service.ports", S, kList, "service ports, each as JSON text", ex_service_ports},
     {"ka.resp.name", S, 0, "response object name", ex_resp_name},
@@ -308,6 +433,7 @@ constexpr FieldDef kDefs[] = {
 
 void register_k8saudit_fields(FieldRegistry& registry) {
   fields::register_table(registry, kDefs, EventSource::kK8sAudit);
+  register_k8saudit_pod_fields(registry);
 }
 
 }  // namespace peregrine::engine

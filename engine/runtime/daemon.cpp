@@ -22,6 +22,7 @@
 #include "common/transport/control.h"
 #include "common/transport/events.h"
 #include "engine/filter/evttypes.h"
+#include "engine/runtime/audit_intake.h"
 #include "engine/runtime/internal_alerts.h"
 #include "engine/runtime/pipeline.h"
 #include "engine/runtime/reload.h"
@@ -33,6 +34,15 @@ namespace {
 
 constexpr auto kPollInterval = std::chrono::milliseconds(200);
 constexpr auto kDrainTimeout = std::chrono::milliseconds(5000);
+constexpr size_t kAuditPerTurn = 4096;  // audit events evaluated per loop turn (sensor batches wait meanwhile)
+
+// The webhook's queued audit events, evaluated on the calling thread (the one that owns `pipeline`).
+void evaluate_audit(AuditQueue* queue, Pipeline& pipeline, std::vector<Event>& scratch) {
+  if (!queue) return;
+  scratch.clear();
+  queue->pop_some(scratch, kAuditPerTurn);
+  for (const Event& e : scratch) pipeline.process_event(e);
+}
 
 uint64_t wall_clock_ns() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -162,11 +172,23 @@ static int run_daemon_checked(const std::string& config_path) {
   }
   http::AdminServer admin(ec.http, reg, [] { return true; });
   if (admin.port() != 0) log->info("admin endpoints on {}:{}", admin.host(), admin.port());
-  if (auto r = announce_ready({{"admin_port", admin.port()}}); !r) throw std::runtime_error(r.error().message);
+  // The k8s audit webhook: its threads queue events, this thread evaluates them between sensor batches.
+  std::unique_ptr<AuditQueue> audit_queue;
+  std::unique_ptr<K8sAuditIntake> audit;
+  std::vector<Event> audit_batch;
+  if (ec.k8s_audit.enabled) {
+    audit_queue = std::make_unique<AuditQueue>(static_cast<size_t>(ec.k8s_audit.queue_capacity));
+    audit = std::make_unique<K8sAuditIntake>(ec.k8s_audit, *audit_queue, reg);
+    log->info("k8s audit webhook on {}{}:{}{}", ec.k8s_audit.tls.enabled() ? "https://" : "http://", audit->host(),
+              audit->port(), ec.k8s_audit.path);
+  }
+  if (auto r = announce_ready({{"admin_port", admin.port()}, {"k8s_audit_port", audit ? audit->port() : 0}}); !r)
+    throw std::runtime_error(r.error().message);
 
   if (!ec.replay_file.empty()) {
     replay_file(ec.replay_file, pipeline, *log);
-    shutdown.wait_for(std::chrono::hours(24 * 365 * 100));
+    while (!shutdown.wait_for(audit ? kPollInterval : std::chrono::hours(24)))
+      evaluate_audit(audit_queue.get(), pipeline, audit_batch);
   } else {
     transport::RecvOptions ropts;
     ropts.curve = sensor_keys;
@@ -202,10 +224,9 @@ static int run_daemon_checked(const std::string& config_path) {
       if (auto done = reloader.poll()) {
         if (done->rules) {
           rules = std::move(done->rules);
-          if (workers)
-            workers->swap_rules(all_sets(rules, std::move(done->replicas)));
-          else
-            pipeline.set_rules(*rules);
+          if (workers) workers->swap_rules(all_sets(rules, std::move(done->replicas)));
+          // Audit events are evaluated by `pipeline` on this thread, with worker 0's set when there are workers.
+          pipeline.set_rules(*rules);
           ++reloads_ok;
           publish_selection(control, *rules, *log);
         } else {
@@ -217,6 +238,7 @@ static int run_daemon_checked(const std::string& config_path) {
             log->warn("the reload-failed alert was dropped (too many alerts await the router)");
         }
       }
+      evaluate_audit(audit_queue.get(), pipeline, audit_batch);
       if (!*got) continue;
       Result<void> r;
       if (workers) {
@@ -231,6 +253,10 @@ static int run_daemon_checked(const std::string& config_path) {
     }
   }
 
+  if (audit) {
+    audit.reset();  // no new audit events; what was accepted (200) is evaluated before the alerts are flushed
+    while (audit_queue->depth() > 0) evaluate_audit(audit_queue.get(), pipeline, audit_batch);
+  }
   if (workers && !workers->drain(kDrainTimeout)) log->warn("the evaluating threads did not finish their queues");
   log->info("stopping: {} events, {} alerts; waiting for the router to acknowledge {} alerts",
             pipeline.events(), pipeline.alerts(), sender.unacked());

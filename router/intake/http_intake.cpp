@@ -2,27 +2,16 @@
 
 #include <unistd.h>
 
-#include <cctype>
-#include <fstream>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
-
-#include "common/secrets.h"
 
 #include "router/intake/test_alert.h"
 
 namespace peregrine::router {
 namespace {
 
-http::Response json_response(int status, const nlohmann::json& body) {
-  http::Response r;
-  r.status = status;
-  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  r.body.push_back('\n');
-  r.content_type = "application/json";
-  return r;
-}
+using http::json_response;
 
 http::Response invalid(const ValidationError& e, std::optional<size_t> index) {
   nlohmann::json j{{"error", e.message}, {"field", e.field}};
@@ -45,44 +34,10 @@ http::Response body_too_large(size_t limit_bytes) {
                              {"limit_bytes", limit_bytes}});
 }
 
-bool bearer_matches(const std::string& authorization, const std::string& token) {
-  static constexpr std::string_view kScheme = "Bearer ";
-  if (token.empty() || authorization.size() < kScheme.size()) return false;
-  // The scheme is case-insensitive (RFC 7235); it is not secret.
-  for (size_t i = 0; i < kScheme.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(authorization[i])) != std::tolower(kScheme[i])) return false;
-  const std::string_view presented = std::string_view(authorization).substr(kScheme.size());
-  // Constant time in the token's content: every byte of the expected token is compared, whatever matched before.
-  volatile unsigned char diff = presented.size() == token.size() ? 0 : 1;
-  for (size_t i = 0; i < token.size(); ++i) {
-    const unsigned char p = i < presented.size() ? static_cast<unsigned char>(presented[i]) : 0;
-    diff = diff | (p ^ static_cast<unsigned char>(token[i]));
-  }
-  return diff == 0;
-}
-
-http::Response unauthorized(bool presented) {
-  auto r = json_response(401, {{"error", presented ? "invalid bearer token" : "missing bearer token: send "
-                                                                               "\"Authorization: Bearer <token>\""},
-                               {"field", "Authorization"}});
-  r.headers.emplace_back("WWW-Authenticate", presented ? R"(Bearer realm="peregrine-router", error="invalid_token")"
-                                                       : R"(Bearer realm="peregrine-router")");
-  return r;
-}
+http::Response unauthorized(bool presented) { return http::unauthorized(presented, "peregrine-router"); }
 
 std::string load_bearer_token(const config::HttpInputConfig& cfg) {
-  if (!cfg.bearer_token.empty()) return cfg.bearer_token;
-  if (cfg.bearer_token_file.empty()) return {};
-  std::ifstream in(cfg.bearer_token_file);
-  if (!in) throw std::runtime_error("http_input.bearer_token_file: cannot read " + cfg.bearer_token_file);
-  std::string token;
-  std::getline(in, token);
-  while (!token.empty() && (token.back() == '\r' || token.back() == ' ' || token.back() == '\t')) token.pop_back();
-  if (token.size() < 16)
-    throw std::runtime_error("http_input.bearer_token_file: the first line of " + cfg.bearer_token_file +
-                             " must be a token of at least 16 characters (e.g. openssl rand -hex 32)");
-  secrets::add(token);
-  return token;
+  return http::load_bearer_token("http_input", cfg.bearer_token, cfg.bearer_token_file);
 }
 
 http::Response handle_intake_body(IntakePipeline& pipeline, const std::string& body) {
@@ -114,16 +69,10 @@ http::Response handle_intake_body(IntakePipeline& pipeline, const std::string& b
 HttpIntake::HttpIntake(const config::HttpInputConfig& cfg, IntakePipeline& pipeline,
                        std::atomic<uint64_t>* unauthorized_count) {
   // Wraps a handler with the bearer check (when a token is configured).
-  auto guarded = [token = load_bearer_token(cfg), unauthorized_count](http::Handler h) -> http::Handler {
-    if (token.empty()) return h;
-    return [token, unauthorized_count, h = std::move(h)](const http::Request& req) {
-      const std::string auth = req.header("Authorization");
-      if (!bearer_matches(auth, token)) {
-        if (unauthorized_count) unauthorized_count->fetch_add(1, std::memory_order_relaxed);
-        return unauthorized(!auth.empty());
-      }
-      return h(req);
-    };
+  auto guarded = [token = load_bearer_token(cfg), unauthorized_count](http::Handler h) {
+    return http::require_bearer(token, "peregrine-router", std::move(h), [unauthorized_count] {
+      if (unauthorized_count) unauthorized_count->fetch_add(1, std::memory_order_relaxed);
+    });
   };
   http::ServerOptions opts;
   opts.max_body_bytes = static_cast<size_t>(cfg.max_body_bytes);

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "common/config/config.h"
+#include "common/http/auth.h"
 #include "common/http/server.h"
 #include "router/intake/intake_pipeline.h"
 
@@ -30,10 +31,9 @@ http::Response handle_intake_body(IntakePipeline& pipeline, const std::string& b
 /// The 413 reply for a body over `limit_bytes` (sent by the server before handle_intake_body would run).
 http::Response body_too_large(size_t limit_bytes);
 
-/// True when `authorization` (the header's value) is "Bearer <token>" with exactly `token`; the comparison takes
-/// the same time wherever the first difference is (no timing oracle on the token).
-bool bearer_matches(const std::string& authorization, const std::string& token);
-/// The 401 reply (RFC 6750): `presented` = a token was sent but is wrong (error="invalid_token").
+/// The shared bearer check (common/http/auth.h).
+using http::bearer_matches;
+/// The 401 reply (RFC 6750) of realm "peregrine-router": `presented` = a token was sent but is wrong.
 http::Response unauthorized(bool presented);
 /// The token http_input asks for: bearer_token, or the first line of bearer_token_file (registered as a secret).
 /// "" = no token required. Throws std::runtime_error when the file cannot be read or is empty (load time).
