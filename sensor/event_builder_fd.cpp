@@ -268,6 +268,10 @@ void EventBuilder::fill_container(ProcEntry* p, Event& out) {
   c.start_ts = 0;
   c.k8s_ns_name.clear();
   c.k8s_pod_name.clear();
+  c.image_digest.clear();
+  c.labels.clear();
+  c.k8s_pod_uid.clear();
+  c.k8s_pod_labels.clear();
   if (containers_ == nullptr || c.id == std::string_view("host")) return;
   if (auto meta = containers_->lookup(c.id)) {
     c.name = meta->name;
@@ -279,6 +283,10 @@ void EventBuilder::fill_container(ProcEntry* p, Event& out) {
     c.start_ts = meta->start_ts;
     c.k8s_ns_name = meta->k8s_ns_name;
     c.k8s_pod_name = meta->k8s_pod_name;
+    c.image_digest = meta->image_digest;
+    c.labels = meta->labels;
+    c.k8s_pod_uid = meta->k8s_pod_uid;
+    c.k8s_pod_labels = meta->k8s_pod_labels;
   }
 }
 
