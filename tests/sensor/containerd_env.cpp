@@ -178,9 +178,11 @@ void ContainerdEnv::import_pause_image() {
              "#include <signal.h>\n#include <unistd.h>\n"
              "static void bye(int s) { (void)s; _exit(0); }\n"
              "int main(void) { signal(SIGTERM, bye); signal(SIGINT, bye); for (;;) pause(); }\n");
+  write_file(img / "probe.c", "int main(void) { return 0; }\n");
   run_ok("cc", {"-static", "-O2", "-o", (img / "rootfs/pause").string(), (img / "pause.c").string()});
+  run_ok("cc", {"-static", "-O2", "-o", (img / "rootfs/probe").string(), (img / "probe.c").string()});
   run_ok("tar", {"--numeric-owner", "--owner=0", "--group=0", "-C", (img / "rootfs").string(), "-cf",
-                 (img / "layer.tar").string(), "pause"});
+                 (img / "layer.tar").string(), "pause", "probe"});
   const std::string diff_id = sha256_of(img / "layer.tar");
   write_file(img / "config.json", R"({"architecture":")" + oci_arch() +
                                       R"(","os":"linux","config":{"Entrypoint":["/pause"]},)"
@@ -211,6 +213,16 @@ void ContainerdEnv::import_pause_image() {
       },
       30s);
   if (!listed) throw std::runtime_error(std::string("CRI does not list ") + kImage + ": " + log());
+}
+
+int ContainerdEnv::exec_sync(const std::string& container_id, const std::vector<std::string>& cmd) {
+  v1::ExecSyncRequest req;
+  req.set_container_id(container_id);
+  for (const auto& a : cmd) req.add_cmd(a);
+  req.set_timeout(30);
+  v1::ExecSyncResponse resp;
+  check(runtime_->ExecSync(ctx().get(), req, &resp), "ExecSync");
+  return resp.exit_code();
 }
 
 std::pair<std::string, std::string> ContainerdEnv::run_pod(const v1::PodSandboxMetadata& pod,

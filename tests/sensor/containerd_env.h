@@ -22,6 +22,7 @@ namespace peregrine::testing {
 
 class ContainerdEnv {
  public:
+  /// Holds /pause (the sandbox's and the test containers' entrypoint) and /probe (exits 0: a process to exec).
   static constexpr const char* kImage = "peregrine.test/pause:1";
 
   /// "" when this can run here (root; containerd, its runc shim, ctr, runc, cc, tar, sha256sum found);
@@ -52,6 +53,9 @@ class ContainerdEnv {
                                               const std::map<std::string, std::string>& pod_labels,
                                               const std::string& container_name,
                                               const std::map<std::string, std::string>& labels);
+
+  /// ExecSync of `cmd` in the container; returns its exit code. Throws on a gRPC error.
+  int exec_sync(const std::string& container_id, const std::vector<std::string>& cmd);
 
   std::string log() const;
 
