@@ -95,6 +95,24 @@ ContainerMeta cri_container_meta(const v1::ContainerStatusResponse& resp, const 
   return m;
 }
 
+ContainerMeta cri_sandbox_meta(const v1::PodSandboxStatusResponse& pod) {
+  const auto& st = pod.status();
+  ContainerMeta m;
+  m.name = st.metadata().name();
+  m.k8s_pod_name = st.metadata().name();
+  m.k8s_ns_name = st.metadata().namespace_();
+  m.k8s_pod_uid = st.metadata().uid();
+  m.k8s_pod_labels = sorted_labels(st.labels());
+  m.labels = m.k8s_pod_labels;
+  if (st.created_at() > 0) m.start_ts = static_cast<uint64_t>(st.created_at());
+  if (auto it = pod.info().find("info"); it != pod.info().end()) {
+    auto j = nlohmann::json::parse(it->second, nullptr, false);
+    if (j.is_object()) m.image = j.value("image", "");
+  }
+  split_image(m.image, m.image_repository, m.image_tag);
+  return m;
+}
+
 CriSource::CriSource(std::string runtime, std::string socket, std::chrono::milliseconds timeout)
     : runtime_(std::move(runtime)), socket_(std::move(socket)), timeout_(timeout) {
   grpc::ChannelArguments args;
@@ -105,6 +123,28 @@ CriSource::CriSource(std::string runtime, std::string socket, std::chrono::milli
   args.SetMaxReceiveMessageSize(4 << 20);
   auto channel = grpc::CreateCustomChannel("unix://" + socket_, grpc::InsecureChannelCredentials(), args);
   stub_ = v1::RuntimeService::NewStub(channel);
+}
+
+// An id that is not a container's may be a pod sandbox's (its pause process's cgroup).
+SourceAnswer CriSource::inspect_sandbox(const std::string& id, std::string container_error) {
+  SourceAnswer out;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + timeout_);
+  v1::PodSandboxStatusRequest req;
+  req.set_pod_sandbox_id(id);
+  req.set_verbose(true);
+  v1::PodSandboxStatusResponse pod;
+  grpc::Status s = stub_->PodSandboxStatus(&ctx, req, &pod);
+  if (s.ok()) {
+    out.outcome = LookupOutcome::kOk;
+    out.meta = cri_sandbox_meta(pod);
+  } else if (s.error_code() == grpc::StatusCode::NOT_FOUND) {
+    out.outcome = LookupOutcome::kNotFound;
+    out.error = "ContainerStatus: " + container_error + "; PodSandboxStatus: " + status_text(s);
+  } else {
+    out.error = "PodSandboxStatus: " + status_text(s);
+  }
+  return out;
 }
 
 // The sandbox id from the verbose info, else from ListContainers; "" with out.outcome = kError on failure.
@@ -136,8 +176,8 @@ SourceAnswer CriSource::inspect(const std::string& id) {
     req.set_container_id(id);
     req.set_verbose(true);
     grpc::Status s = stub_->ContainerStatus(&ctx, req, &status);
+    if (s.error_code() == grpc::StatusCode::NOT_FOUND) return inspect_sandbox(id, status_text(s));
     if (!s.ok()) {
-      out.outcome = s.error_code() == grpc::StatusCode::NOT_FOUND ? LookupOutcome::kNotFound : LookupOutcome::kError;
       out.error = "ContainerStatus: " + status_text(s);
       return out;
     }

@@ -6,7 +6,11 @@
 // namespace, uid and labels. A runtime without "sandboxID" in its info is asked with ListContainers(filter id),
 // whose answer names the sandbox. The id from the cgroup is the 12-character prefix; both runtimes resolve it.
 //
-// Answers: NotFound is kNotFound (not this runtime's container, or removed); any other failure, including an
+// A pod sandbox is not a CRI container, but its infra process (pause) runs in its own cgroup named by the
+// sandbox id: an id ContainerStatus does not know is asked as a sandbox (PodSandboxStatus, verbose for the
+// image), and a sandbox answers as a container named after the pod, with the pod's metadata and labels.
+//
+// Answers: NotFound (from both) is kNotFound (not this runtime's container, or removed); any other failure, including an
 // absent socket (UNAVAILABLE) and a missed deadline, is kError and retried with backoff by ContainerMetadata.
 #pragma once
 
@@ -27,6 +31,10 @@ std::string cri_sandbox_id(const runtime::v1::ContainerStatusResponse& status);
 ContainerMeta cri_container_meta(const runtime::v1::ContainerStatusResponse& status,
                                  const runtime::v1::PodSandboxStatusResponse* pod);
 
+/// A pod sandbox (its infra container) as container metadata: the pod's name, the sandbox's labels as both
+/// container and pod labels, created_at as the start, the image from the verbose info ("image") if given.
+ContainerMeta cri_sandbox_meta(const runtime::v1::PodSandboxStatusResponse& pod);
+
 class CriSource : public ContainerSource {
  public:
   /// `runtime`: "containerd" or "crio" (metrics and logs); `socket`: the runtime's unix socket path.
@@ -36,6 +44,7 @@ class CriSource : public ContainerSource {
   SourceAnswer inspect(const std::string& id) override;
 
  private:
+  SourceAnswer inspect_sandbox(const std::string& id, std::string container_error);
   std::string sandbox_of(const std::string& id, const runtime::v1::ContainerStatusResponse& status,
                          SourceAnswer& out);
 

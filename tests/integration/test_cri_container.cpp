@@ -4,9 +4,10 @@
 // and the pod's name, namespace, uid and labels, all from the CRI lookups.
 //
 // Timing, as in test_container.cpp: metadata is fetched asynchronously, so the test waits until the sensor
-// counts the container's answer (peregrine_sensor_container_meta_requests_total{runtime="containerd",
-// result="ok"}; only this test's pod exists in its private containerd) before it execs the process. The
-// container runs before the sensor starts: its lookup comes from the sensor's /proc seeding.
+// counts two answers, the pod sandbox's (its pause process) and the container's
+// (peregrine_sensor_container_meta_requests_total{result="ok",runtime="containerd"}; only this test's pod
+// exists in its private containerd) before it execs the process. Both run before the sensor starts: their
+// lookups come from the sensor's /proc seeding.
 #include <doctest/doctest.h>
 
 #include <fstream>
@@ -59,7 +60,7 @@ TEST_CASE("cri: a process in a containerd pod raises an alert with container nam
   INFO("sensor stderr: " << stack.sensor.stderr_text());
   INFO("engine stderr: " << stack.engine.stderr_text());
   INFO("containerd log: " << env.log());
-  REQUIRE(wait_until([&] { return metric_value(http_get(stack.sensor.admin_port(), "/metrics").body, kOk) >= 1; },
+  REQUIRE(wait_until([&] { return metric_value(http_get(stack.sensor.admin_port(), "/metrics").body, kOk) >= 2; },
                      30s));
 
   REQUIRE(env.exec_sync(id, {"/probe"}) == 0);

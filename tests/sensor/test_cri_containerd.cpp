@@ -91,12 +91,32 @@ TEST_CASE("containerd: a CRI container's cgroup id resolves to its name, image, 
   CHECK(std::find(m->k8s_pod_labels.begin(), m->k8s_pod_labels.end(), "app=web") != m->k8s_pod_labels.end());
   CHECK(std::find(m->k8s_pod_labels.begin(), m->k8s_pod_labels.end(), "tier=front") != m->k8s_pod_labels.end());
 
+  // The sandbox's pause process: its cgroup names the sandbox, which answers as a container named after the pod.
+  grpc::ClientContext sctx;
+  sctx.set_deadline(std::chrono::system_clock::now() + 10s);
+  v1::PodSandboxStatusRequest sreq;
+  sreq.set_pod_sandbox_id(ids.first);
+  sreq.set_verbose(true);
+  v1::PodSandboxStatusResponse sresp;
+  REQUIRE(env.runtime().PodSandboxStatus(&sctx, sreq, &sresp).ok());
+  const int sandbox_pid = nlohmann::json::parse(sresp.info().at("info")).value("pid", 0);
+  REQUIRE(sandbox_pid > 0);
+  const std::string sid =
+      container_id_from_proc_cgroup(read_all("/proc/" + std::to_string(sandbox_pid) + "/cgroup"));
+  REQUIRE(sid == ids.first.substr(0, 12));
+  (void)meta.lookup(sid);
+  REQUIRE(wait_until([&] { return (m = meta.lookup(sid)) != nullptr || meta.failed() > 0; }, 20s));
+  REQUIRE(m != nullptr);
+  CHECK(m->name == "web-7d9f");
+  CHECK(m->image == ContainerdEnv::kImage);
+  CHECK(m->k8s_pod_uid == "5f3c9a7e-2b1d-4c8e-9f0a-1b2c3d4e5f60");
+
   // An id containerd does not know: NotFound, counted as such (not as an error).
   (void)meta.lookup("aaaaaaaaaaaa");
   REQUIRE(wait_until([&] { return meta.failed() == 1; }, 20s));
   const auto rq = meta.runtime_requests();
   REQUIRE(rq.size() == 1);
-  CHECK(rq[0].ok == 1);
+  CHECK(rq[0].ok == 2);
   CHECK(rq[0].not_found == 1);
   CHECK(rq[0].error == 0);
 }

@@ -54,10 +54,12 @@ v1::ContainerStatusResponse sample_status(bool with_sandbox_info = true) {
   return r;
 }
 
-v1::PodSandboxStatusResponse sample_pod() {
+v1::PodSandboxStatusResponse sample_pod(bool verbose = false) {
   v1::PodSandboxStatusResponse r;
   auto* st = r.mutable_status();
   st->set_id(kSandbox);
+  st->set_created_at(1795964400000000000);
+  if (verbose) (*r.mutable_info())["info"] = R"({"pid":4200,"image":"registry.k8s.io/pause:3.9"})";
   st->mutable_metadata()->set_name("web-7d9f");
   st->mutable_metadata()->set_namespace_("shop");
   st->mutable_metadata()->set_uid("5f3c9a7e-2b1d-4c8e-9f0a-1b2c3d4e5f60");
@@ -119,8 +121,9 @@ class StandIn final : public v1::RuntimeService::Service {
   }
   grpc::Status PodSandboxStatus(grpc::ServerContext*, const v1::PodSandboxStatusRequest* req,
                                 v1::PodSandboxStatusResponse* resp) override {
-    if (req->pod_sandbox_id() != kSandbox) return {grpc::StatusCode::NOT_FOUND, "sandbox not found"};
-    *resp = sample_pod();
+    if (req->pod_sandbox_id().empty() || !kSandbox.starts_with(req->pod_sandbox_id()))
+      return {grpc::StatusCode::NOT_FOUND, "an error occurred when try to find sandbox: not found"};
+    *resp = sample_pod(req->verbose());
     return grpc::Status::OK;
   }
 
@@ -191,6 +194,34 @@ TEST_CASE("CRI answers without a sandbox, info or repo digest") {
   (*status.mutable_info())["info"] = "not json";
   CHECK(cri_container_meta(status, nullptr).privileged == -1);
   CHECK(cri_sandbox_id(status).empty());
+}
+
+TEST_CASE("a CRI pod sandbox maps to a container named after the pod, with the pod's labels") {
+  ContainerMeta m = cri_sandbox_meta(sample_pod(true));
+  CHECK(m.name == "web-7d9f");
+  CHECK(m.image == "registry.k8s.io/pause:3.9");
+  CHECK(m.image_repository == "registry.k8s.io/pause");
+  CHECK(m.image_tag == "3.9");
+  CHECK(m.start_ts == 1795964400000000000ull);
+  CHECK(m.k8s_pod_name == "web-7d9f");
+  CHECK(m.k8s_ns_name == "shop");
+  CHECK(m.k8s_pod_uid == "5f3c9a7e-2b1d-4c8e-9f0a-1b2c3d4e5f60");
+  CHECK(m.k8s_pod_labels == std::vector<std::string>{"app=web", "tier=front"});
+  CHECK(m.labels == m.k8s_pod_labels);
+  CHECK(cri_sandbox_meta(sample_pod(false)).image.empty());  // no verbose info: no image
+}
+
+TEST_CASE("CRI: an id that is no container's but a pod sandbox's (its pause process) answers as the sandbox") {
+  StandIn cri;
+  ContainerMetadata meta(cri_only(cri.path()), ContainerMetaOptions{});
+  const std::string sb = kSandbox.substr(0, 12);
+  (void)meta.lookup(sb);
+  std::shared_ptr<const ContainerMeta> m;
+  REQUIRE(wait_until([&] { return (m = meta.lookup(sb)) != nullptr; }));
+  CHECK(m->name == "web-7d9f");
+  CHECK(m->image == "registry.k8s.io/pause:3.9");
+  CHECK(m->k8s_pod_uid == "5f3c9a7e-2b1d-4c8e-9f0a-1b2c3d4e5f60");
+  CHECK(meta.runtime_requests()[0].ok == 1);
 }
 
 TEST_CASE("CRI metadata is fetched asynchronously from a runtime.v1 server and cached") {
