@@ -85,7 +85,7 @@ class ContainerMetadata {
 
   /// Counters, one per request outcome or refusal (exported as container_lookups_total{result}).
   uint64_t fetched() const { return fetched_.load(); }        // requests answered with metadata
-  uint64_t failed() const { return failed_.load(); }          // requests that failed (404 included)
+  uint64_t failed() const { return failed_.load(); }          // requests that failed ("not found" included)
   uint64_t retried() const { return retried_.load(); }        // requests queued again after a failure
   uint64_t queue_drops() const { return queue_drops_.load(); }  // lookups not queued: queue full, or cache
                                                                 // full with every entry in flight
