@@ -216,6 +216,10 @@ void write_container(Writer& w, const ContainerInfo& c) {
   w.list(c.mounts);
   w.str(c.k8s_ns_name);
   w.str(c.k8s_pod_name);
+  w.str(c.image_digest);
+  w.list(c.labels);
+  w.str(c.k8s_pod_uid);
+  w.list(c.k8s_pod_labels);
 }
 
 // Event body (everything after the u32 length prefix).
@@ -315,7 +319,8 @@ bool read_container(Reader& r, ContainerInfo& c) {
   if (!r.u8(priv)) return false;
   c.privileged = static_cast<int8_t>(priv);
   if (c.privileged < -1 || c.privileged > 1) return r.fail("container privileged not in {-1,0,1}");
-  return r.var(c.start_ts) && r.list(c.mounts) && r.str(c.k8s_ns_name) && r.str(c.k8s_pod_name);
+  return r.var(c.start_ts) && r.list(c.mounts) && r.str(c.k8s_ns_name) && r.str(c.k8s_pod_name) &&
+         r.str(c.image_digest) && r.list(c.labels) && r.str(c.k8s_pod_uid) && r.list(c.k8s_pod_labels);
 }
 
 bool read_params(Reader& r, Event& e) {

@@ -21,13 +21,13 @@
 
 namespace peregrine::wire {
 
-inline constexpr uint8_t kVersion = 1;
+inline constexpr uint8_t kVersion = 2;  // 2: container image digest, labels, pod uid and labels
 inline constexpr size_t kHeaderSize = 16;
 inline constexpr uint8_t kMagic[3] = {'P', 'G', 'E'};  // bytes 1..3 of every batch
 
 // Limits enforced by the decoder (the encoder assumes a sane Event and does not truncate).
 inline constexpr size_t kMaxStringLen = 1u << 20;    // one string (paths, args, the k8s audit payload)
-inline constexpr size_t kMaxListLen = 4096;          // proc.args, proc.env, ancestor args, container mounts
+inline constexpr size_t kMaxListLen = 4096;          // proc.args, proc.env, ancestor args, container mounts and labels
 inline constexpr size_t kMaxAncestors = 64;
 inline constexpr size_t kMaxEventBytes = 8u << 20;   // one encoded event record
 inline constexpr size_t kTargetBatchBytes = 64u << 10;  // publishers flush when size_bytes() reaches this

@@ -58,6 +58,9 @@ inline Event full_event(EventType t, uint32_t seed = 1) {
   c.image_repository = "docker.io/library/nginx"; c.image_tag = "1.25"; c.privileged = 1;
   c.start_ts = 1'794'000'000'000'000'000ull; c.mounts = {"/var/run/docker.sock:/var/run/docker.sock::true:rprivate"};
   c.k8s_ns_name = "default"; c.k8s_pod_name = "web-0";
+  c.image_digest = "sha256:0d17b565c37bcbd895e9d92315a05c1c3c9a29f762b011a10c54a66cd53c9b31";
+  c.labels = {"app=web", "io.kubernetes.container.name=web"};
+  c.k8s_pod_uid = "5f3c9a7e-2b1d-4c8e-9f0a-1b2c3d4e5f60"; c.k8s_pod_labels = {"app=web", "tier=front"};
   e.payload = t == EventType::kK8sAudit ? R"({"kind":"Event","verb":"create"})" : "payload-bytes";
   return e;
 }

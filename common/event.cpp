@@ -43,7 +43,9 @@ bool operator==(const ContainerInfo& a, const ContainerInfo& b) {
   return a.id == b.id && a.name == b.name && a.image == b.image &&
          a.image_repository == b.image_repository && a.image_tag == b.image_tag &&
          a.privileged == b.privileged && a.start_ts == b.start_ts && a.mounts == b.mounts &&
-         a.k8s_ns_name == b.k8s_ns_name && a.k8s_pod_name == b.k8s_pod_name;
+         a.k8s_ns_name == b.k8s_ns_name && a.k8s_pod_name == b.k8s_pod_name &&
+         a.image_digest == b.image_digest && a.labels == b.labels && a.k8s_pod_uid == b.k8s_pod_uid &&
+         a.k8s_pod_labels == b.k8s_pod_labels;
 }
 
 bool operator==(const Event& a, const Event& b) {

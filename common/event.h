@@ -100,6 +100,10 @@ struct ContainerInfo {
   uint64_t start_ts = 0;
   std::vector<std::string> mounts;  // "source:dest" pairs as "src:dest:mode:rw:propagation" text
   std::string k8s_ns_name, k8s_pod_name;
+  std::string image_digest;         // "sha256:..." (CRI image_ref / Docker RepoDigests), when known
+  std::vector<std::string> labels;  // container labels, "key=value", sorted by key
+  std::string k8s_pod_uid;
+  std::vector<std::string> k8s_pod_labels;  // pod sandbox labels, "key=value", sorted by key
 };
 
 /// A kernel or audit event.

@@ -307,6 +307,10 @@ Json container_to_json(const ContainerInfo& c) {
   if (!c.mounts.empty()) j["mounts"] = c.mounts;
   if (!c.k8s_ns_name.empty()) j["k8s_ns_name"] = c.k8s_ns_name;
   if (!c.k8s_pod_name.empty()) j["k8s_pod_name"] = c.k8s_pod_name;
+  if (!c.image_digest.empty()) j["image_digest"] = c.image_digest;
+  if (!c.labels.empty()) j["labels"] = c.labels;
+  if (!c.k8s_pod_uid.empty()) j["k8s_pod_uid"] = c.k8s_pod_uid;
+  if (!c.k8s_pod_labels.empty()) j["k8s_pod_labels"] = c.k8s_pod_labels;
   return j;
 }
 
@@ -329,6 +333,10 @@ Result<void> container_from_json(const Json& j, ContainerInfo& c) {
     else if (k == "mounts") r = want_str_list(v, path, c.mounts);
     else if (k == "k8s_ns_name") r = want_str(v, path, c.k8s_ns_name);
     else if (k == "k8s_pod_name") r = want_str(v, path, c.k8s_pod_name);
+    else if (k == "image_digest") r = want_str(v, path, c.image_digest);
+    else if (k == "labels") r = want_str_list(v, path, c.labels);
+    else if (k == "k8s_pod_uid") r = want_str(v, path, c.k8s_pod_uid);
+    else if (k == "k8s_pod_labels") r = want_str_list(v, path, c.k8s_pod_labels);
     else r = field_error(path, "unknown key");
     if (!r) return r;
   }

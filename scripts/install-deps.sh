@@ -10,6 +10,7 @@ PKGS=(
   prometheus curl jq python3 procps iproute2 netcat-openbsd strace
   docker.io docker-compose debootstrap python3-yaml
   kannel kannel-extras rsyslog rsyslog-gnutls openssl
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc containerd
 )
 # kannel (bearerbox, smsbox), kannel-extras (fakesmsc), rsyslog and rsyslog-gnutls (its TLS driver) are the real
 # SMS and syslog receivers of the router's integration tests (scripts/receivers.sh). The tests start their own
@@ -19,6 +20,9 @@ PKGS=(
 # would create the docker0 bridge): /usr/sbin/policy-rc.d exiting 101 denies every service start.
 # docker-compose (1.29: `config -q` validation and the stack test), debootstrap (the debian:bookworm-slim base
 # image, since no registry is reachable) and python3-yaml (the offline checks) are for tests/stack.
+# libgrpc++-dev, libprotobuf-dev, protobuf-compiler and protobuf-compiler-grpc build the sensor's CRI client from
+# k8s.io/cri-api's api.proto (scripts/fetch-cri-api.sh); containerd (1.6) is the real CRI runtime of the sensor's
+# CRI test, which starts its own instance on a private socket, root and state dir (never the system service).
 POLICY_RC=/usr/sbin/policy-rc.d
 
 missing=()
@@ -37,14 +41,14 @@ if [[ $(id -u) -ne 0 ]]; then
   exit 1
 fi
 # Packages whose maintainer scripts would start a system daemon.
-DAEMON_PKGS=(docker.io kannel rsyslog)
+DAEMON_PKGS=(docker.io kannel rsyslog containerd)
 needs_policy=0
 for p in "${DAEMON_PKGS[@]}"; do
   if [[ " ${missing[*]} " == *" $p "* ]]; then needs_policy=1; fi
 done
 if ((needs_policy)); then
   if [[ ! -e $POLICY_RC ]]; then
-    printf '#!/bin/sh\n# No service starts during apt installs (no system dockerd, rsyslogd or bearerbox).\nexit 101\n' \
+    printf '#!/bin/sh\n# No service starts during apt installs (no system dockerd, containerd, rsyslogd or bearerbox).\nexit 101\n' \
       >"$POLICY_RC"
     chmod 755 "$POLICY_RC"
   fi

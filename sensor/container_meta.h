@@ -1,9 +1,12 @@
-// Container metadata (container.name, image, privileged, mounts) from the Docker Engine API.
+// Container metadata (container.name, image, labels, privileged, mounts, k8s.pod.*) from the container runtimes:
+// Docker (sensor/docker_source.h) and the CRI runtimes containerd and CRI-O (sensor/cri_source.h), each a
+// ContainerSource (sensor/container_source.h). This class is what they share: the cache, the queue, the backoff
+// and the counters.
 //
 // Why asynchronous: the event path must never wait on a container runtime. lookup() only reads a cache; a miss
-// queues the id for a worker thread that does `GET /containers/<id>/json` over the unix socket (libcurl with
-// CURLOPT_UNIX_SOCKET_PATH) and fills the cache. Until then, and for as long as no runtime answers, the
-// container fields stay missing. The request queue is bounded and its drops are counted.
+// queues the id for a worker thread that asks the sources in order (the first that knows the id answers) and
+// fills the cache. Until then, and for as long as no runtime answers, the container fields stay missing. The
+// request queue is bounded and its drops are counted.
 //
 // Why retries, and why driven by lookups: the first `docker inspect` can race a busy daemon or one that is
 // restarting, and a container whose only lookup failed would otherwise never get its name or image. A failed
@@ -12,11 +15,12 @@
 // same bounded queue, so a container that produces no more events costs nothing, and a runtime that is down
 // sees at most max_attempts requests per container and then one per failed_ttl.
 //
-// Why 404 is different: the id comes from the cgroup of a running process, and dockerd registers a container
-// before its first process starts, so "no such container" means it is not Docker's (containerd, CRI-O or
-// podman ids have the same shape) or it was already removed. Retrying fast would not change the answer; it is
-// asked again only after not_found_ttl, in case the id does show up later (e.g. a daemon restored after a
-// restart).
+// Why "not found" is different: the id comes from the cgroup of a running process, and every runtime registers
+// a container before its first process starts, so when every source answers "no such container" (Docker's 404,
+// CRI's NotFound) the id is no runtime's we ask (podman, say) or it was already removed. Retrying fast would not
+// change the answer; it is asked again only after not_found_ttl, in case the id does show up later (e.g. a
+// daemon restored after a restart). If any source failed to answer, the lookup failed and is retried with
+// backoff.
 //
 // Why a bound with LRU eviction: a node with container churn (CronJobs, short-lived pods) sees new ids all
 // day, and a cache that only grows would either eat memory or, bounded without eviction, stop giving any new
@@ -44,24 +48,10 @@
 #include <vector>
 
 #include "common/result.h"
+#include "sensor/container_source.h"
+#include "sensor/docker_source.h"
 
 namespace peregrine::sensor {
-
-struct ContainerMeta {
-  std::string name;
-  std::string image;
-  std::string image_repository;
-  std::string image_tag;
-  int8_t privileged = -1;
-  std::vector<std::string> mounts;  // "source:dest:mode:rw:propagation"
-  uint64_t start_ts = 0;            // State.StartedAt, epoch ns (0 = never started or unknown)
-  std::string k8s_ns_name, k8s_pod_name;  // labels io.kubernetes.pod.{namespace,name} (Kubernetes pods only)
-};
-
-/// Parse the body of GET /containers/<id>/json.
-Result<ContainerMeta> parse_docker_inspect(std::string_view json);
-/// "repo/name:tag" / "repo@sha256:..." -> (repository, tag); tag "latest" when absent.
-void split_image(std::string_view image, std::string& repository, std::string& tag);
 
 struct ContainerMetaOptions {
   using Clock = std::chrono::steady_clock;
@@ -71,7 +61,7 @@ struct ContainerMetaOptions {
   std::chrono::milliseconds retry_max{16000};     // cap of the doubling wait
   uint32_t max_attempts = 5;                      // attempts with backoff before waiting failed_ttl
   std::chrono::milliseconds failed_ttl{std::chrono::minutes(5)};     // then one attempt per failed_ttl
-  std::chrono::milliseconds not_found_ttl{std::chrono::minutes(5)};  // HTTP 404: asked again only after this
+  std::chrono::milliseconds not_found_ttl{std::chrono::minutes(5)};  // no source knows it: asked after this
   std::function<Clock::time_point()> clock;       // empty = Clock::now; tests inject a manual clock
 };
 
@@ -79,9 +69,11 @@ class ContainerMetadata {
  public:
   using Clock = ContainerMetaOptions::Clock;
 
-  /// `socket_path` empty disables lookups (every container stays without metadata).
+  /// Docker only, at `socket_path`; empty disables lookups (every container stays without metadata).
   explicit ContainerMetadata(std::string socket_path, size_t max_pending = 256, size_t max_cached = 4096);
   ContainerMetadata(std::string socket_path, ContainerMetaOptions opts);
+  /// The sources asked in order for each id; none disables lookups.
+  ContainerMetadata(std::vector<std::unique_ptr<ContainerSource>> sources, ContainerMetaOptions opts);
   ~ContainerMetadata();
   ContainerMetadata(const ContainerMetadata&) = delete;
   ContainerMetadata& operator=(const ContainerMetadata&) = delete;
@@ -93,12 +85,19 @@ class ContainerMetadata {
 
   /// Counters, one per request outcome or refusal (exported as container_lookups_total{result}).
   uint64_t fetched() const { return fetched_.load(); }        // requests answered with metadata
-  uint64_t failed() const { return failed_.load(); }          // requests that failed (404 included)
+  uint64_t failed() const { return failed_.load(); }          // requests that failed ("not found" included)
   uint64_t retried() const { return retried_.load(); }        // requests queued again after a failure
   uint64_t queue_drops() const { return queue_drops_.load(); }  // lookups not queued: queue full, or cache
                                                                 // full with every entry in flight
   /// Entries evicted (least recently used, never one in flight) to make room for a new id.
   uint64_t evicted() const { return evicted_.load(); }
+
+  /// Requests to one runtime by answer (exported as container_meta_requests_total{runtime,result}).
+  struct RuntimeRequests {
+    std::string runtime;
+    uint64_t ok = 0, not_found = 0, error = 0;
+  };
+  std::vector<RuntimeRequests> runtime_requests() const;
 
  private:
   struct Entry {
@@ -108,21 +107,19 @@ class ContainerMetadata {
     Clock::time_point retry_at{};               // after a failure: earliest time lookup() queues the next
     std::list<std::string>::iterator lru;       // position in lru_; valid only while !queued
   };
-  enum class Outcome : uint8_t { kOk, kNotFound, kError };
-  struct Fetched {
-    Outcome outcome = Outcome::kError;
-    ContainerMeta meta;
-    std::string error;
+  struct SourceSlot {
+    std::unique_ptr<ContainerSource> source;
+    std::atomic<uint64_t> ok{0}, not_found{0}, error{0};
   };
 
   void run();
-  Fetched fetch(const std::string& id);
-  void record_failure(Entry& e, const Fetched& f);
+  SourceAnswer fetch(const std::string& id);
+  void record_failure(Entry& e, const SourceAnswer& f);
   bool enqueue_locked(const std::string& id);
   void touch_locked(Entry& e);  // e (not queued) becomes the most recently used
   Clock::time_point now() const { return opts_.clock ? opts_.clock() : Clock::now(); }
 
-  std::string socket_path_;
+  std::vector<std::unique_ptr<SourceSlot>> sources_;  // fixed after construction
   ContainerMetaOptions opts_;
   std::mutex mu_;
   std::condition_variable cv_;

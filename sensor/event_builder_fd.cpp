@@ -259,27 +259,25 @@ void EventBuilder::fill_process(ProcEntry* p, Event& out) {
 void EventBuilder::fill_container(ProcEntry* p, Event& out) {
   auto& c = out.container;
   c.id = p != nullptr ? p->container_id : std::string(std::string_view("host"));
-  c.name.clear();
-  c.image.clear();
-  c.image_repository.clear();
-  c.image_tag.clear();
-  c.privileged = -1;
-  c.mounts.clear();
-  c.start_ts = 0;
-  c.k8s_ns_name.clear();
-  c.k8s_pod_name.clear();
-  if (containers_ == nullptr || c.id == std::string_view("host")) return;
-  if (auto meta = containers_->lookup(c.id)) {
-    c.name = meta->name;
-    c.image = meta->image;
-    c.image_repository = meta->image_repository;
-    c.image_tag = meta->image_tag;
-    c.privileged = meta->privileged;
-    c.mounts = meta->mounts;
-    c.start_ts = meta->start_ts;
-    c.k8s_ns_name = meta->k8s_ns_name;
-    c.k8s_pod_name = meta->k8s_pod_name;
-  }
+  std::shared_ptr<const ContainerMeta> meta;
+  if (containers_ != nullptr && c.id != std::string_view("host")) meta = containers_->lookup(c.id);
+  // Assigned, never cleared and refilled: the event is reused, so consecutive events of one container copy
+  // into the strings and vectors they already hold (labels and mounts cost no allocation per event).
+  static const ContainerMeta kNone;
+  const ContainerMeta& m = meta ? *meta : kNone;
+  c.name = m.name;
+  c.image = m.image;
+  c.image_repository = m.image_repository;
+  c.image_tag = m.image_tag;
+  c.image_digest = m.image_digest;
+  c.privileged = m.privileged;
+  c.mounts = m.mounts;
+  c.start_ts = m.start_ts;
+  c.labels = m.labels;
+  c.k8s_ns_name = m.k8s_ns_name;
+  c.k8s_pod_name = m.k8s_pod_name;
+  c.k8s_pod_uid = m.k8s_pod_uid;
+  c.k8s_pod_labels = m.k8s_pod_labels;
 }
 
 }  // namespace peregrine::sensor

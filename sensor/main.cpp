@@ -96,7 +96,7 @@ void register_metrics(peregrine::metrics::Registry& reg, ps::Sensor& s, MeteredP
   reg.counter_callback("peregrine_sensor_proc_lookups_skipped_total",
                        "Events sent with header context only (on-demand /proc lookup rate limit reached)", {},
                        [&s] { return s.stats().builder.proc_lookups_skipped; });
-  const char* lookups_help = "Container metadata lookups on the Docker API, by result";
+  const char* lookups_help = "Container metadata lookups (cache misses and retries), by result";
   reg.counter_callback("peregrine_sensor_container_lookups_total", lookups_help, {{"result", "fetched"}},
                        [&s] { return s.stats().containers_fetched; });
   reg.counter_callback("peregrine_sensor_container_lookups_total", lookups_help, {{"result", "failed"}},
@@ -105,6 +105,20 @@ void register_metrics(peregrine::metrics::Registry& reg, ps::Sensor& s, MeteredP
                        [&s] { return s.stats().containers_retried; });
   reg.counter_callback("peregrine_sensor_container_lookups_total", lookups_help, {{"result", "dropped"}},
                        [&s] { return s.stats().containers_dropped; });
+  // One series per configured runtime and answer (the runtimes are fixed once the sensor runs).
+  const char* requests_help = "Container metadata requests to each runtime, by answer (ok, not_found, error)";
+  const auto runtimes = s.stats().container_requests;
+  for (size_t i = 0; i < runtimes.size(); ++i) {
+    const std::string& rt = runtimes[i].runtime;
+    using RR = ps::ContainerMetadata::RuntimeRequests;
+    for (const auto& answer : {std::pair{"ok", &RR::ok}, std::pair{"not_found", &RR::not_found},
+                               std::pair{"error", &RR::error}}) {
+      uint64_t RR::*member = answer.second;
+      reg.counter_callback("peregrine_sensor_container_meta_requests_total", requests_help,
+                           {{"runtime", rt}, {"result", answer.first}},
+                           [&s, i, member] { return s.stats().container_requests.at(i).*member; });
+    }
+  }
   reg.counter_callback("peregrine_sensor_container_cache_evictions_total",
                        "Container metadata entries evicted (least recently used) to make room for a new id", {},
                        [&s] { return s.stats().containers_evicted; });

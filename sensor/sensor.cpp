@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "common/log.h"
+#include "sensor/cri_source.h"
 #include "sensor/drop_event.h"
 #include "sensor/proc_fs.h"
 #include "sensor/syscall_table.h"
@@ -36,6 +37,7 @@ SensorOptions sensor_options(const config::SensorConfig& c, uint32_t self_tgid) 
   o.proc_table_max = static_cast<size_t>(c.proc_table_max);
   o.fd_table_max_per_proc = static_cast<size_t>(c.fd_table_max_per_proc);
   o.docker_socket = c.docker_socket;
+  o.cri_runtimes = c.container_runtimes;
   o.drop_alert_ratio = c.drop_alert_ratio;
   o.drop_stats_interval_s = static_cast<uint32_t>(c.drop_stats_interval_s);
   o.poll_timeout_ms = std::max<int>(1, static_cast<int>(c.batch_max_delay_us / 1000));
@@ -48,8 +50,10 @@ Sensor::Sensor(SensorOptions opts, EventSink& sink)
 Result<std::unique_ptr<Sensor>> Sensor::create(SensorOptions opts, EventSink& sink) {
   std::unique_ptr<Sensor> s(new Sensor(std::move(opts), sink));
   const uint64_t boot = boot_epoch_ns();
-  if (!s->opts_.docker_socket.empty())
-    s->containers_ = std::make_unique<ContainerMetadata>(s->opts_.docker_socket);
+  std::vector<std::unique_ptr<ContainerSource>> sources;
+  if (!s->opts_.docker_socket.empty()) sources.push_back(std::make_unique<DockerSource>(s->opts_.docker_socket));
+  for (const auto& rt : s->opts_.cri_runtimes) sources.push_back(std::make_unique<CriSource>(rt.type, rt.socket));
+  if (!sources.empty()) s->containers_ = std::make_unique<ContainerMetadata>(std::move(sources), ContainerMetaOptions{});
   s->builder_ = std::make_unique<EventBuilder>(s->opts_.builder, s->procs_, s->users_, s->containers_.get(), boot);
   Sensor* raw = s.get();
   auto probe = BpfProbe::open(s->opts_.probe, [raw](std::span<const uint8_t> rec) { raw->on_record(rec); });
@@ -193,6 +197,7 @@ SensorStats Sensor::stats() const {
     s.containers_retried = containers_->retried();
     s.containers_dropped = containers_->queue_drops();
     s.containers_evicted = containers_->evicted();
+    s.container_requests = containers_->runtime_requests();
   }
   return s;
 }

@@ -50,7 +50,8 @@ struct SensorOptions {
   BuilderOptions builder;
   size_t proc_table_max = static_cast<size_t>(config::SensorConfig{}.proc_table_max);
   size_t fd_table_max_per_proc = static_cast<size_t>(config::SensorConfig{}.fd_table_max_per_proc);
-  std::string docker_socket = config::SensorConfig{}.docker_socket;  // empty = no container metadata
+  std::string docker_socket = config::SensorConfig{}.docker_socket;  // empty = no Docker lookups
+  std::vector<config::CriRuntimeConfig> cri_runtimes;                  // asked after Docker, in order
   bool seed_from_proc = true;                                          // not a config key (tests turn it off)
   double drop_alert_ratio = config::SensorConfig{}.drop_alert_ratio;
   uint32_t drop_stats_interval_s = static_cast<uint32_t>(config::SensorConfig{}.drop_stats_interval_s);
@@ -77,6 +78,7 @@ struct SensorStats {
   uint64_t containers_retried = 0;   // lookup requests queued again after a failure
   uint64_t containers_dropped = 0;   // lookups not queued (queue or cache full; retried on a later event)
   uint64_t containers_evicted = 0;   // cache entries evicted (least recently used) to make room for a new id
+  std::vector<ContainerMetadata::RuntimeRequests> container_requests;  // per runtime: ok / not_found / error
 };
 
 class Sensor {

@@ -44,6 +44,39 @@ std::string read_endpoint(NodeReader& r, const std::string& key, const std::stri
   return v;
 }
 
+// sensor.container_runtimes: a list of runtime names or {type, socket} maps (the Helm chart writes the maps).
+void read_container_runtimes(NodeReader& r, SensorConfig& c) {
+  YAML::Node list = r.child("container_runtimes");
+  if (!list.IsDefined() || list.IsNull()) return;
+  if (!list.IsSequence()) r.fail("container_runtimes", "must be a list of runtime names or {type, socket} maps");
+  const std::string section = r.section() + ".container_runtimes";
+  for (const auto& entry : list) {
+    const YAML::Node& item = entry;
+    std::string type, socket;
+    if (item.IsScalar()) {
+      type = item.Scalar();
+    } else if (item.IsMap()) {
+      NodeReader e(item, r.file(), section);
+      type = e.required_str("type");
+      socket = e.str("socket", "");
+      if (e.has("socket") && socket.empty()) e.fail("socket", "must not be empty (leave the entry out instead)");
+      e.finish();
+    } else {
+      throw error_at(r.file(), item, "each entry of " + section + " is a runtime name or a {type, socket} map");
+    }
+    if (type == "docker") {
+      if (!socket.empty()) c.docker_socket = socket;
+      continue;
+    }
+    if (type != "containerd" && type != "crio")
+      throw error_at(r.file(), item, section + ": unknown runtime '" + type + "' (docker, containerd, crio)");
+    for (const auto& prev : c.container_runtimes)
+      if (prev.type == type) throw error_at(r.file(), item, section + ": runtime '" + type + "' listed twice");
+    if (socket.empty()) socket = type == "containerd" ? "/run/containerd/containerd.sock" : "/run/crio/crio.sock";
+    c.container_runtimes.push_back({type, socket});
+  }
+}
+
 SensorConfig read_sensor(NodeReader r) {
   SensorConfig c;
   c.log = read_log(r);
@@ -61,6 +94,7 @@ SensorConfig read_sensor(NodeReader r) {
   c.proc_table_max = r.integer("proc_table_max", c.proc_table_max, 1024, 16LL << 20);
   c.fd_table_max_per_proc = r.integer("fd_table_max_per_proc", c.fd_table_max_per_proc, 0, 1 << 20);
   c.docker_socket = r.str("docker_socket", c.docker_socket);
+  read_container_runtimes(r, c);
   c.drop_alert_ratio = r.number("drop_alert_ratio", c.drop_alert_ratio, 0.0, 1.0);
   c.drop_stats_interval_s = r.integer("drop_stats_interval_s", c.drop_stats_interval_s, 1, 86400);
   c.capture_buffers = r.boolean("capture_buffers", c.capture_buffers);

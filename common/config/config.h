@@ -37,6 +37,13 @@ struct HttpConfig {
   bool operator==(const HttpConfig&) const = default;
 };
 
+/// One CRI runtime the sensor asks for container metadata (sensor.container_runtimes).
+struct CriRuntimeConfig {
+  std::string type;    // type: containerd | crio
+  std::string socket;  // socket: unix socket path; default /run/containerd/containerd.sock, /run/crio/crio.sock
+  bool operator==(const CriRuntimeConfig&) const = default;
+};
+
 struct SensorConfig {
   LogConfig log;                                       // log: {level, format}
   HttpConfig http{true, "127.0.0.1:9101"};             // http: admin server
@@ -51,7 +58,11 @@ struct SensorConfig {
   int64_t max_ancestors = 5;             // max_ancestors: parent-chain length carried in each event (0..16)
   int64_t proc_table_max = 65536;        // proc_table_max: processes tracked; oldest exited evicted first
   int64_t fd_table_max_per_proc = 1024;  // fd_table_max_per_proc: fds remembered per process
-  std::string docker_socket = "/var/run/docker.sock";  // docker_socket: "" disables container metadata lookups
+  std::string docker_socket = "/var/run/docker.sock";  // docker_socket: "" disables the Docker lookups
+  // container_runtimes: CRI runtimes asked (in order, after Docker) for the containers Docker does not know;
+  // entries `containerd`, `crio` or `{type: containerd|crio, socket: PATH}`; a `docker` entry (or
+  // `{type: docker, socket: PATH}`, which sets docker_socket) is accepted; Docker is always asked first.
+  std::vector<CriRuntimeConfig> container_runtimes;
   double drop_alert_ratio = 0.1;         // drop_alert_ratio: emit a drop alert when drops/events exceeds this
   int64_t drop_stats_interval_s = 10;    // drop_stats_interval_s: window for the drop ratio and drop logging
   bool capture_buffers = false;          // capture_buffers: copy read/write payloads into events (evt.buffer)

@@ -65,6 +65,32 @@ void ex_mount_part(const Event& e, const FieldArg& a, ExtractSlot& s) {
 
 void ex_k8s_ns(const Event& e, const FieldArg&, ExtractSlot& s) { str_if(s, e.container.k8s_ns_name); }
 void ex_k8s_pod(const Event& e, const FieldArg&, ExtractSlot& s) { str_if(s, e.container.k8s_pod_name); }
+void ex_k8s_pod_uid(const Event& e, const FieldArg&, ExtractSlot& s) { str_if(s, e.container.k8s_pod_uid); }
+void ex_digest(const Event& e, const FieldArg&, ExtractSlot& s) { str_if(s, e.container.image_digest); }
+
+// Labels are carried as "key=value" (label keys have no '='), rendered as Falco does: "k1:v1, k2:v2".
+template <std::vector<std::string> ContainerInfo::*kLabels>
+void ex_labels(const Event& e, const FieldArg&, ExtractSlot& s) {
+  const auto& ls = e.container.*kLabels;
+  if (ls.empty()) return;
+  s.buf.clear();
+  for (const auto& kv : ls) {
+    if (!s.buf.empty()) s.buf += ", ";
+    const size_t eq = kv.find('=');
+    s.buf.append(kv, 0, eq);
+    if (eq != std::string::npos) s.buf.append(":").append(kv, eq + 1);
+  }
+  fields::set_buf(s);
+}
+template <std::vector<std::string> ContainerInfo::*kLabels>
+void ex_label(const Event& e, const FieldArg& a, ExtractSlot& s) {
+  for (const auto& kv : e.container.*kLabels) {
+    if (kv.size() > a.key.size() && kv[a.key.size()] == '=' && kv.compare(0, a.key.size(), a.key) == 0) {
+      fields::set_str(s, std::string_view(kv).substr(a.key.size() + 1));
+      return;
+    }
+  }
+}
 
 constexpr uint32_t kMountArg = kFieldArgRequired | kFieldArgIndex | kFieldArgKey;
 constexpr FieldDef kDefs[] = {
@@ -73,6 +99,12 @@ constexpr FieldDef kDefs[] = {
     {"container.image", FieldType::kString, 0, "full image reference", ex_image},
     {"container.image.repository", FieldType::kString, 0, "image repository", ex_image_repo},
     {"container.image.tag", FieldType::kString, 0, "image tag", ex_image_tag},
+    {"container.image.digest", FieldType::kString, 0, "image digest ('sha256:...'), when the runtime gives one",
+     ex_digest},
+    {"container.labels", FieldType::kString, 0, "container labels as 'k1:v1, k2:v2'",
+     ex_labels<&ContainerInfo::labels>},
+    {"container.label", FieldType::kString, kFieldArgRequired | kFieldArgKey,
+     "value of a container label: container.label[io.kubernetes.container.name]", ex_label<&ContainerInfo::labels>},
     {"container.privileged", FieldType::kBool, 0, "container runs privileged", ex_privileged},
     {"container.start_ts", FieldType::kAbsTime, 0, "container start time (epoch ns)", ex_start_ts},
     {"container.mounts", FieldType::kString, 0,
@@ -85,6 +117,11 @@ constexpr FieldDef kDefs[] = {
      "mount mode; [N] = mount index, [glob] = mount whose source matches", ex_mount_part<2, 0>},
     {"k8s.ns.name", FieldType::kString, 0, "Kubernetes namespace of the pod", ex_k8s_ns},
     {"k8s.pod.name", FieldType::kString, 0, "Kubernetes pod name", ex_k8s_pod},
+    {"k8s.pod.uid", FieldType::kString, 0, "Kubernetes pod uid", ex_k8s_pod_uid},
+    {"k8s.pod.labels", FieldType::kString, 0, "pod labels as 'k1:v1, k2:v2'",
+     ex_labels<&ContainerInfo::k8s_pod_labels>},
+    {"k8s.pod.label", FieldType::kString, kFieldArgRequired | kFieldArgKey, "value of a pod label: k8s.pod.label[app]",
+     ex_label<&ContainerInfo::k8s_pod_labels>},
 };
 
 }  // namespace

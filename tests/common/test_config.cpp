@@ -409,3 +409,37 @@ TEST_CASE("config: null sections mean defaults - a non-map document is an error"
   CHECK(error_of("just a string") == "test.yaml:1:1: section '<top level>' must be a map");
   CHECK(error_of("- a\n- b\n") == "test.yaml:1:1: section '<top level>' must be a map");
 }
+
+TEST_CASE("config: sensor.container_runtimes takes names and {type, socket} maps") {
+  auto c = parse_config("sensor:\n  container_runtimes:\n    - containerd\n"
+                        "    - {type: crio, socket: /host/run/crio.sock}\n",
+                        "test.yaml");
+  REQUIRE(c.sensor.container_runtimes.size() == 2);
+  CHECK(c.sensor.container_runtimes[0] == CriRuntimeConfig{"containerd", "/run/containerd/containerd.sock"});
+  CHECK(c.sensor.container_runtimes[1] == CriRuntimeConfig{"crio", "/host/run/crio.sock"});
+  CHECK(c.sensor.docker_socket == "/var/run/docker.sock");
+  // The Helm chart's shape; a docker entry sets docker_socket (Docker is always asked first).
+  c = parse_config("sensor:\n  docker_socket: \"\"\n  container_runtimes:\n"
+                   "    - {type: containerd, socket: /host/run/containerd.sock}\n"
+                   "    - {type: docker, socket: /host/run/docker.sock}\n    - crio\n");
+  REQUIRE(c.sensor.container_runtimes.size() == 2);
+  CHECK(c.sensor.container_runtimes[0].socket == "/host/run/containerd.sock");
+  CHECK(c.sensor.container_runtimes[1] == CriRuntimeConfig{"crio", "/run/crio/crio.sock"});
+  CHECK(c.sensor.docker_socket == "/host/run/docker.sock");
+  CHECK(parse_config("sensor:\n  container_runtimes: []\n").sensor.container_runtimes.empty());
+}
+
+TEST_CASE("config: bad sensor.container_runtimes entries name their position") {
+  CHECK(error_of("sensor:\n  container_runtimes:\n    - podman\n") ==
+        "test.yaml:3:7: sensor.container_runtimes: unknown runtime 'podman' (docker, containerd, crio)");
+  CHECK(error_of("sensor:\n  container_runtimes:\n    - crio\n    - {type: crio, socket: /x}\n") ==
+        "test.yaml:4:7: sensor.container_runtimes: runtime 'crio' listed twice");
+  CHECK(error_of("sensor:\n  container_runtimes:\n    - {type: containerd, sock: /x}\n") ==
+        "test.yaml:3:26: unknown key 'sock' in section 'sensor.container_runtimes'");
+  CHECK(error_of("sensor:\n  container_runtimes:\n    - {socket: /x}\n").find("'type'") != std::string::npos);
+  CHECK(error_of("sensor:\n  container_runtimes:\n    - [containerd]\n") ==
+        "test.yaml:3:7: each entry of sensor.container_runtimes is a runtime name or a {type, socket} map");
+  CHECK(error_of("sensor:\n  container_runtimes: containerd\n") ==
+        "test.yaml:2:23: key 'container_runtimes' in section 'sensor': must be a list of runtime names or "
+        "{type, socket} maps");
+}

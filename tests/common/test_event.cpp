@@ -56,12 +56,17 @@ TEST_CASE("equal events compare equal, and changing any single member breaks equ
       {"container.start_ts", [](Event& e) { e.container.start_ts++; }},
       {"container.mounts", [](Event& e) { e.container.mounts.clear(); }},
       {"container.k8s_pod_name", [](Event& e) { e.container.k8s_pod_name = "x"; }},
+      {"container.image_digest", [](Event& e) { e.container.image_digest.clear(); }},
+      {"container.labels", [](Event& e) { e.container.labels.pop_back(); }},
+      {"container.k8s_pod_uid", [](Event& e) { e.container.k8s_pod_uid = "x"; }},
+      {"container.k8s_pod_labels", [](Event& e) { e.container.k8s_pod_labels.clear(); }},
       {"payload", [](Event& e) { e.payload.clear(); }},
   };
-  for (const auto& [name, mutate] : mutations) {
+  for (const auto& m : mutations) {  // not a structured binding: clang 14 cannot capture one (CAPTURE)
+    const auto& name = m.first;
     CAPTURE(name);
     Event e = base;
-    mutate(e);
+    m.second(e);
     CHECK_FALSE(e == base);
     CHECK(e != base);
   }

@@ -15,8 +15,11 @@
 #include <vector>
 
 #include "sensor/container_meta.h"
+#include "tests/sensor/manual_clock.h"
 
 using namespace peregrine::sensor;
+using peregrine::sensor::testing::ManualClock;
+using peregrine::sensor::testing::manual_options;
 using namespace std::chrono_literals;
 
 namespace {
@@ -115,24 +118,6 @@ class FakeDocker {
   int requests_ = 0;
   int allowed_;
 };
-
-// Time for the retry schedule, moved by hand: no test waits for a backoff to pass.
-class ManualClock {
- public:
-  ContainerMetadata::Clock::time_point now() const {
-    return ContainerMetadata::Clock::time_point(std::chrono::nanoseconds(ns_.load()));
-  }
-  void advance(std::chrono::nanoseconds d) { ns_ += d.count(); }
-
- private:
-  std::atomic<int64_t> ns_{int64_t{1000} * 1000 * 1000 * 1000};
-};
-
-ContainerMetaOptions manual_options(ManualClock& clock) {
-  ContainerMetaOptions o;
-  o.clock = [&clock] { return clock.now(); };
-  return o;
-}
 
 // Waits (with a deadline, never a fixed sleep) for the lookup worker to reach a state.
 template <typename Pred>

@@ -350,11 +350,23 @@ TEST_CASE("container and k8s fields") {
       {"container.mount.mode[/data]", "ro"},
       {"k8s.ns.name", "default"},
       {"k8s.pod.name", "web-1"},
+      {"container.image.digest", "sha256:0d17b565"},
+      {"container.labels", "app:web, io.kubernetes.container.name:nginx"},
+      {"container.label[io.kubernetes.container.name]", "nginx"},
+      {"container.label[app]", "web"},
+      {"container.label[ap]", "<NA>"},
+      {"k8s.pod.uid", "5f3c9a7e-2b1d"},
+      {"k8s.pod.labels", "app:web, tier:front"},
+      {"k8s.pod.label[tier]", "front"},
+      {"k8s.pod.label[nope]", "<NA>"},
   });
+  CHECK(eval_on("k8s.pod.label[app] = web and container.label[app] startswith w", e));
   CHECK(eval_on("container.mount.dest[/var/run/docker.sock] exists", e));
   e.container = ContainerInfo{};
   check_rows(e, {{"container.id", "host"}, {"container.name", "host"}, {"container.privileged", "<NA>"},
-                 {"container.image.repository", "<NA>"}, {"container.mounts", "<NA>"}, {"k8s.ns.name", "<NA>"}});
+                 {"container.image.repository", "<NA>"}, {"container.mounts", "<NA>"}, {"k8s.ns.name", "<NA>"},
+                 {"container.labels", "<NA>"}, {"k8s.pod.labels", "<NA>"}, {"k8s.pod.label[app]", "<NA>"},
+                 {"k8s.pod.uid", "<NA>"}, {"container.image.digest", "<NA>"}});
 }
 
 TEST_CASE("k8s audit fields over the audit JSON") {

@@ -82,6 +82,10 @@ inline Event make_open_event() {
   e.container.mounts = {"/var/run/docker.sock:/var/run/docker.sock::true:rprivate", "/data:/mnt/data:ro:false:"};
   e.container.k8s_ns_name = "default";
   e.container.k8s_pod_name = "web-1";
+  e.container.image_digest = "sha256:0d17b565";
+  e.container.labels = {"app=web", "io.kubernetes.container.name=nginx"};
+  e.container.k8s_pod_uid = "5f3c9a7e-2b1d";
+  e.container.k8s_pod_labels = {"app=web", "tier=front"};
   return e;
 }
 
