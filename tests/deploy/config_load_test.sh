@@ -5,8 +5,8 @@
 # /var/lib/peregrine and the image's rules -> a temp dir, the responder's in-cluster token -> a file), make the
 # CURVE keys with peregrine-keygen as docs/kubernetes.md says, start each binary with --ready-file and wait (10 s
 # each) until it is ready, then stop it. The sensor is not started (it loads BPF programs system-wide).
-# engine.k8s_audit stays off: it needs the audit work of issue 13. sensor.container_runtimes is on (the chart's
-# {type, socket} entries must parse in every binary that reads the file).
+# engine.k8s_audit is on (the audit webhook listens on 127.0.0.1:0 here) and so is sensor.container_runtimes (the
+# chart's {type, socket} entries must parse in every binary that reads the file).
 #
 #   config_load_test.sh ROUTER ENGINE RESPONDER KEYGEN
 set -euo pipefail
@@ -27,7 +27,7 @@ cleanup() {
 trap cleanup EXIT
 
 "$HELM" template peregrine "$ROOT/deploy/helm/peregrine" --namespace peregrine -f "$HERE/values-all-on.yaml" \
-  --set audit.enabled=false >"$TMP/render.yaml"
+  --set audit.enabled=true >"$TMP/render.yaml"
 "$KEYGEN" --dir "$TMP/keys" router node >/dev/null
 mkdir -p "$TMP/engine-keys" "$TMP/state/router" "$TMP/state/responder"
 cp "$TMP/keys/node.pub" "$TMP/engine-keys/"
