@@ -15,8 +15,14 @@ RUN apt-get update -qq \
       g++ make cmake ninja-build pkg-config clang bpftool libbpf-dev libelf-dev zlib1g-dev \
       libzmq3-dev cppzmq-dev libcurl4-openssl-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev \
       libre2-dev libcli11-dev libcpp-httplib-dev libssl-dev libsimdjson-dev \
+      libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc curl python3 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
+# The sensor's CRI client is generated from k8s.io/cri-api's proto, which scripts/fetch-cri-api.sh fetches from the
+# Go module proxy at configure time (the build runs on the host's network; GOPROXY is passed through when set).
+ARG GOPROXY=https://proxy.golang.org
+ENV GOPROXY=${GOPROXY}
+COPY scripts/fetch-cri-api.sh scripts/
 # Only what the three binaries are built from (.dockerignore keeps the context to these as well).
 COPY CMakeLists.txt ./
 COPY cmake cmake
@@ -37,12 +43,12 @@ RUN test -r /sys/kernel/btf/vmlinux || { echo "the build needs /sys/kernel/btf/v
  && mkdir -p /out \
  && for b in sensor engine router keygen responder; do strip -o /out/peregrine-$b /build/$b/peregrine-$b; done
 
-# Runtime stage: shared libraries only, plus curl for the compose healthchecks and the Dashboards import job.
+# Runtime stage: shared libraries only (gRPC and protobuf for the sensor's CRI client), plus curl for the compose healthchecks and the Dashboards import job.
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       libbpf1 libelf1 zlib1g libzmq5 libcurl4 libssl3 libyaml-cpp0.7 libspdlog1.10 libfmt9 libre2-9 \
-      libcpp-httplib0.11 libsimdjson14 ca-certificates curl \
+      libcpp-httplib0.11 libsimdjson14 libgrpc++1.51 libprotobuf32 ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 peregrine \
  && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/peregrine --no-create-home \
