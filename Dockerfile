@@ -15,13 +15,13 @@ RUN apt-get update -qq \
       g++ make cmake ninja-build pkg-config clang bpftool libbpf-dev libelf-dev zlib1g-dev \
       libzmq3-dev cppzmq-dev libcurl4-openssl-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev \
       libre2-dev libcli11-dev libcpp-httplib-dev libssl-dev libsimdjson-dev \
-      libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc curl python3 ca-certificates \
+      libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-# The sensor's CRI client is generated from k8s.io/cri-api's proto, which scripts/fetch-cri-api.sh fetches from the
-# Go module proxy at configure time (the build runs on the host's network; GOPROXY is passed through when set).
-ARG GOPROXY=https://proxy.golang.org
-ENV GOPROXY=${GOPROXY}
+# The sensor's CRI client is generated from k8s.io/cri-api's proto. The build does not download it: run
+# `bash scripts/fetch-cri-api.sh --context` first (it puts the proto into .cri-api/, git-ignored), and the
+# build's scripts/fetch-cri-api.sh finds it in its cache.
+COPY .cri-api /var/cache/peregrine/cri-api
 COPY scripts/fetch-cri-api.sh scripts/
 # Only what the three binaries are built from (.dockerignore keeps the context to these as well).
 COPY CMakeLists.txt ./

@@ -2,13 +2,25 @@
 # Puts k8s.io/cri-api's CRI proto (pkg/apis/runtime/v1/api.proto, the runtime.v1 gRPC API of containerd and
 # CRI-O) into a cache, once: the sensor's CRI client is generated from it at build time (sensor/CMakeLists.txt).
 #
-#   fetch-cri-api.sh [VERSION]      prints the folder holding api.proto
+#   fetch-cri-api.sh [VERSION]             prints the folder holding api.proto
+#   fetch-cri-api.sh --context [VERSION]   also copies it into .cri-api/VERSION of the repository, where the
+#                                          Dockerfile's build stage takes it from (image builds do not download)
 #
 # Source: the module's .zip from the Go module proxy (GOPROXY's first URL; default https://proxy.golang.org),
 # plain HTTPS, no Go toolchain needed. Cache: ${PEREGRINE_CRI_API_DIR:-/var/cache/peregrine/cri-api}/VERSION
 # with api.proto, the module's LICENSE and a SOURCE line. Nothing is downloaded when api.proto is there.
 set -euo pipefail
 
+if [[ ${1:-} == --context ]]; then
+  shift
+  # Fill the cache first (this same script), then copy into the build context.
+  dir=$(bash "${BASH_SOURCE[0]}" "$@")
+  ctx="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.cri-api/$(basename "$dir")"
+  mkdir -p "$ctx"
+  cp -f "$dir"/* "$ctx"/
+  echo "$ctx"
+  exit 0
+fi
 VERSION=${1:-v0.37.2}
 MODULE=k8s.io/cri-api
 CACHE=${PEREGRINE_CRI_API_DIR:-/var/cache/peregrine/cri-api}

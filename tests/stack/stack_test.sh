@@ -116,7 +116,9 @@ t=$SECONDS
 # The build stage gets a tag of its own: otherwise it is a dangling image once the runtime stage is built, and
 # the prune below (which keeps the data root from growing by a compile layer per source change) would delete
 # the compile cache of the next run.
-if docker build --network host --target build -t peregrine-build:cache . >"$WORK/build.log" 2>&1 &&
+# The CRI proto goes into the build context first (the image build does not download it).
+if bash scripts/fetch-cri-api.sh --context >"$WORK/build.log" 2>&1 &&
+  docker build --network host --target build -t peregrine-build:cache . >>"$WORK/build.log" 2>&1 &&
   compose build sensor engine router >>"$WORK/build.log" 2>&1; then
   pg_pass "compose build ($((SECONDS - t)) s; image $(docker image inspect -f '{{.Size}}' "$IMAGE" | awk '{printf "%.0f MB", $1/1e6}'))"
 else
