@@ -4,21 +4,11 @@
 #include <string>
 
 #include "common/config/config.h"
+#include "tests/common/config_error.h"
 
 using namespace peregrine::config;
 
-namespace {
-
-std::string error_of(const std::string& yaml) {
-  try {
-    parse_config(yaml, "test.yaml");
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
-
-}  // namespace
+using peregrine::config::testing::error_of;
 
 TEST_CASE("engine.k8s_audit: off by default, with the documented defaults") {
   const auto c = parse_config("").engine.k8s_audit;
