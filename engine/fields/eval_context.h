@@ -61,7 +61,7 @@ class EvalContext {
 inline const ExtractedValue& Extractor::get(EvalContext& ctx) const {
   ExtractSlot& s = ctx.slot(slot_id_);
   if (s.generation != ctx.generation() || s.owner != this) {
-    s.value = ExtractedValue{};
+    s.value.reset();
     s.clear_lists();
     extract(ctx, s);
     s.generation = ctx.generation();

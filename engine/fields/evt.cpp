@@ -109,13 +109,27 @@ int arg_index(const Event& e, const FieldArg& a) {
 
 void ex_arg(const Event& e, const FieldArg& a, ExtractSlot& s) {
   if (is_exe_flags(e, a)) {
+    s.text_key.writer = nullptr;  // buf no longer holds the reusable text
     flags::to_text(flags::Table::kExeFlags, exe_flags(e.proc), s.buf);
     fields::set_buf(s);
     return;
   }
   int idx = arg_index(e, a);
   if (idx < 0) return;
-  if (!fields::falco_arg_text(e, static_cast<size_t>(idx), s.buf, s.next_str())) return;
+  const auto i = static_cast<size_t>(idx);
+  // Flags and enum parameters render from their number alone; `evt.arg.flags contains O_CREAT` asks for the same
+  // few values of every open, so the text already in buf is reused when it was rendered for the same number.
+  const bool value_only = e.params[i].present && fields::falco_arg_value_only(e.type, i);
+  ExtractSlot::TextKey& k = s.text_key;
+  // s.owner is still the extractor that filled the slot last: when that is this one, buf holds its last text.
+  if (value_only && s.owner == a.self && k.writer == &a && k.type == e.type && k.idx == i &&
+      k.num == e.params[i].num) {
+    fields::set_buf(s);
+    return;
+  }
+  k.writer = nullptr;
+  if (!fields::falco_arg_text(e, i, s.buf, s.next_str())) return;
+  if (value_only) k = ExtractSlot::TextKey{&a, e.type, i, e.params[i].num};
   fields::set_buf(s);
 }
 

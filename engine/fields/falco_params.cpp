@@ -296,6 +296,11 @@ void falco_param_texts(const Event& e, size_t idx, std::string& raw, std::string
   resolve(e, idx, s, v, resolved);
 }
 
+bool falco_arg_value_only(EventType t, size_t idx) {
+  const auto ti = static_cast<size_t>(t);
+  return ti < specs().size() && idx < specs()[ti].size() && specs()[ti][idx].res == Res::kTable;
+}
+
 bool falco_arg_text(const Event& e, size_t idx, std::string& out, std::string& scratch) {
   if (idx >= e.params.size() || !e.params[idx].present) return false;
   // The resolved form when there is one, else the raw one: the raw text is only built when it is the answer.

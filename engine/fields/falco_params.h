@@ -24,6 +24,10 @@ void falco_param_texts(const Event& e, size_t idx, std::string& raw, std::string
 /// parameter is absent: the field then has no value (<NA>).
 bool falco_arg_text(const Event& e, size_t idx, std::string& out, std::string& scratch);
 
+/// True when parameter `idx` of events of type `t` renders from its number alone (a flags or enum table: open
+/// flags, socket family, clone flags, ...): the same number always gives the same text, so a caller may reuse it.
+bool falco_arg_value_only(EventType t, size_t idx);
+
 /// evt.args: every parameter the sensor sends, "name=raw " or "name=raw(resolved) ".
 void falco_args_text(const Event& e, std::string& out, std::string& raw, std::string& resolved);
 

@@ -66,6 +66,18 @@ struct ExtractedValue {
   bool either = false;
   uint64_t num2 = 0;
   IpAddr ip2;
+
+  /// Back to "no value" before an extraction. Cheaper than assigning a fresh value (this runs for every field
+  /// extracted): the addresses' bytes and num2 are not cleared, because every extractor that reports an address
+  /// assigns the whole IpAddr, and num2/ip2 are read only when `either` is set.
+  void reset() {
+    present = false;
+    str = {};
+    num = 0;
+    ip.family = 0;
+    list = {};
+    either = false;
+  }
 };
 
 /// Per-event scratch owned by the EvalContext for one extractor. Buffers keep their capacity across events,
@@ -78,6 +90,15 @@ struct ExtractSlot {
   std::deque<std::string> strs;  // list storage (entries reused; see nstrs); a deque so views stay valid as it grows
   size_t nstrs = 0;
   std::vector<std::string_view> views;
+  /// What `buf` holds when an extractor left a reusable text there (evt.arg of a table-rendered parameter: the
+  /// same number gives the same text): the writer's argument, the event type, the parameter and its number.
+  /// Valid only while `owner` is still that extractor (another one may have used the slot since).
+  struct TextKey {
+    const void* writer = nullptr;
+    EventType type = EventType::kUnknown;
+    size_t idx = 0;
+    uint64_t num = 0;
+  } text_key;
   /// Appends an owned string to the list storage and returns a reference to it, reusing capacity.
   std::string& next_str() {
     if (nstrs == strs.size()) strs.emplace_back();

@@ -17,6 +17,7 @@ struct FieldArg {
   int64_t index = -1;     // kFieldArgIndex
   std::string key;        // kFieldArgKey / dot suffix
   std::array<int8_t, static_cast<size_t>(EventType::kCount)> param_index{};  // evt.arg.NAME per event type
+  const Extractor* self = nullptr;  // the extractor holding this argument (compared with ExtractSlot::owner)
 };
 
 using ExtractFn = void (*)(const Event& evt, const FieldArg& arg, ExtractSlot& slot);
@@ -36,7 +37,9 @@ struct FieldDef {
 class SimpleExtractor final : public Extractor {
  public:
   SimpleExtractor(FieldType type, bool is_list, ExtractFn fn, FieldArg arg, bool any = false)
-      : Extractor(type, is_list), fn_(fn), arg_(std::move(arg)), any_(any) {}
+      : Extractor(type, is_list), fn_(fn), arg_(std::move(arg)), any_(any) {
+    arg_.self = this;
+  }
   void extract(EvalContext& ctx, ExtractSlot& slot) const override { fn_(ctx.event(), arg_, slot); }
   bool match_any() const override { return any_; }
 

@@ -236,6 +236,7 @@ class CompiledFilter final : public Filter {
   bool eval(EvalContext& ctx) const override { return root_->eval(ctx); }
   int32_t guard_memo_id() const override { return guard_; }
   NodePtr* root_edge() override { return &root_; }
+  const Node* root_node() const override { return root_.get(); }
   void refresh_guard() override { guard_ = root_->required_memo_id(); }  // the root's first shared conjunct
 
  private:

@@ -6,6 +6,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "engine/filter/substring.h"
+
 namespace peregrine::engine {
 namespace {
 
@@ -221,7 +223,7 @@ bool compare_strings(StrOp op, std::string_view v, std::string_view c) {
     case StrOp::kLe: return v <= c;
     case StrOp::kGt: return v > c;
     case StrOp::kGe: return v >= c;
-    case StrOp::kContains: case StrOp::kBContains: return v.find(c) != std::string_view::npos;
+    case StrOp::kContains: case StrOp::kBContains: return contains_substring(v, c);
     case StrOp::kIContains: {
       // Dynamic needle: compare case-insensitively without allocating.
       if (c.size() > v.size()) return false;

@@ -13,6 +13,7 @@
 #include "engine/fields/eval_context.h"
 #include "engine/filter/nodes.h"
 #include "engine/filter/predicates.h"
+#include "engine/filter/substring.h"
 
 namespace peregrine::engine {
 
@@ -38,7 +39,7 @@ class ScalarStrCheck final : public Node {
       return s.size() >= c_.size() && std::memcmp(s.data(), c_.data(), c_.size()) == 0;
     if constexpr (Op == StrOp::kEndsWith)
       return s.size() >= c_.size() && std::memcmp(s.data() + (s.size() - c_.size()), c_.data(), c_.size()) == 0;
-    if constexpr (Op == StrOp::kContains) return s.find(c_) != std::string_view::npos;
+    if constexpr (Op == StrOp::kContains) return contains_substring(s, c_);
     if constexpr (Op == StrOp::kIn) {
       // Most lookups miss: a length or first byte no member has decides without hashing.
       if ((len_mask_ & len_bit(s.size())) == 0) return false;

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/filter/nodes.h"
 #include "engine/rules/reader.h"
 #include "engine/rules/rules_paths.h"
 
@@ -183,7 +184,10 @@ void RuleEngine::rebuild_index() {
     if (!enabled_[i] || rules_[i]->priority > min_priority_) continue;
     const auto& set = rules_[i]->evttypes;
     for (size_t t = 0; t < by_type_.size(); ++t) {
-      if (set.test(t)) by_type_[t].push_back(i);
+      if (set.test(t)) {
+        const Filter& f = *rules_[i]->filter;
+        by_type_[t].push_back(Candidate{f.root_node(), &f, rules_[i]->guard, static_cast<uint32_t>(i)});
+      }
     }
   }
 }
@@ -272,15 +276,14 @@ void RuleEngine::process(const Event& evt, std::vector<Alert>& out) {
   const auto& candidates = by_type_[t];
   if (candidates.empty()) return;
   ctx_.reset(evt);
-  for (size_t i : candidates) {
-    const CompiledRule& rule = *rules_[i];
+  for (const Candidate& c : candidates) {
     // A shared conjunct another rule already found false for this event decides without walking the filter.
     bool known = false;
-    if (rule.guard >= 0 && ctx_.memo_get(static_cast<uint32_t>(rule.guard), known) && !known) continue;
-    if (!rule.filter->eval(ctx_)) continue;
-    ++matches_[i];
+    if (c.guard >= 0 && ctx_.memo_get(static_cast<uint32_t>(c.guard), known) && !known) continue;
+    if (!(c.root != nullptr ? c.root->eval(ctx_) : c.filter->eval(ctx_))) continue;
+    ++matches_[c.rule];
     out.emplace_back();
-    build_alert(rule, evt, out.back());
+    build_alert(*rules_[c.rule], evt, out.back());
     if (matching_ == RuleMatching::kFirst) return;
   }
 }

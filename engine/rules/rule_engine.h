@@ -99,7 +99,14 @@ class RuleEngine {
   std::vector<std::unique_ptr<CompiledRule>> rules_;
   std::vector<uint8_t> enabled_;        // parallel to rules_: the current enable state
   std::vector<uint64_t> matches_;       // parallel to rules_
-  std::array<std::vector<size_t>, static_cast<size_t>(EventType::kCount)> by_type_;
+  /// One event type's rules, in definition order, with what process() needs inline (no walk through the rule).
+  struct Candidate {
+    const Node* root;      // the filter's node tree, or null: then filter->eval()
+    const Filter* filter;
+    int32_t guard;         // CompiledRule::guard
+    uint32_t rule;         // index into rules_
+  };
+  std::array<std::vector<Candidate>, static_cast<size_t>(EventType::kCount)> by_type_;
   Priority min_priority_ = Priority::kDebug;
   RuleMatching matching_ = RuleMatching::kFirst;
   std::string hostname_;
