@@ -9,6 +9,7 @@
 #include <set>
 #include <variant>
 #include <string>
+#include <vector>
 
 #include "engine/fields/registry.h"
 #include "engine/rules/rule_engine.h"
@@ -191,6 +192,43 @@ TEST_CASE("evt.arg, evt.args and %evt.arg render every parameter type as Falco d
     const std::string what = std::string(event_spec(r.type).name) + " " + r.field + " (" + r.note + ")";
     CHECK_MESSAGE(got == std::string(r.expected), what);
   }
+}
+
+// evt.arg keeps the last text of a flags/enum parameter and reuses it for the same number (engine/fields/evt.cpp):
+// one compiled field over a run of events in one context, in an order that revisits numbers after other types,
+// other numbers, execve's derived exe flags and an absent parameter, gives each event its own rendering.
+TEST_CASE("one evt.arg.flags extractor reused across events renders each event as a fresh one does") {
+  auto fmt = compile_output("%evt.arg.flags", builtin_fields());
+  REQUIRE(fmt.ok());
+  std::vector<Row> seq;
+  for (const Row& r : kRows)
+    if (std::string_view(r.field) == "evt.arg.flags") seq.push_back(r);
+  REQUIRE(seq.size() > 8);
+  Row exe{T::kExecve, {{"res", 0}}, "evt.arg.flags", "", "execve: derived exe flags"};
+  Row absent{T::kOpenat, {}, "evt.arg.flags", "<NA>", "no flags parameter"};
+  std::vector<Row> order;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const Row& r : seq) {
+      // Each row around execve (which writes another text into the slot), then the first open likewise.
+      const Row* around[] = {&r, &exe, &r, &seq.front(), &exe, &seq.front()};
+      for (const Row* x : around) order.push_back(*x);
+    }
+    order.push_back(absent);
+    order.push_back(seq.front());
+  }
+  EvalContext ctx;
+  std::string text;
+  size_t compared = 0;
+  for (const Row& r : order) {
+    const Event e = event_for(r);
+    ctx.reset(e);
+    fmt.value().render(ctx, text, nullptr);
+    const std::string fresh = render("evt.arg.flags", e);
+    CHECK_MESSAGE(text == fresh, (std::string(event_spec(r.type).name) + " (" + r.note + ")"));
+    if (*r.expected != 0) CHECK(fresh == std::string(r.expected));
+    ++compared;
+  }
+  CHECK(compared == order.size());
 }
 
 TEST_CASE("the rendering table covers every parameter kind the sensor sends") {
