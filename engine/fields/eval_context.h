@@ -35,27 +35,27 @@ class EvalContext {
 
   /// A shared sub-condition's result for the current event (engine/filter/nodes.h): true and `v` set when kept.
   bool memo_get(uint32_t id, bool& v) const {
-    if (id >= memo_.size() || memo_[id].generation != generation_) return false;
-    v = memo_[id].value;
+    if (id >= memo_.size()) return false;
+    const uint64_t m = memo_[id];
+    if ((m >> 1) != generation_) return false;
+    v = (m & 1) != 0;
     return true;
   }
   void memo_put(uint32_t id, bool v) {
     if (id >= memo_.size()) [[unlikely]] grow_memo(id);  // warm-up only: the table keeps its size
-    memo_[id] = Memo{generation_, v};
+    memo_[id] = (generation_ << 1) | (v ? 1 : 0);
   }
 
  private:
   void grow(uint32_t id);
   void grow_memo(uint32_t id);  // out of line: keeps the memo checks small enough to inline cheaply
-  struct Memo {
-    uint64_t generation = 0;  // generations start at 1 (reset), so a fresh entry never matches
-    bool value = false;
-  };
 
   const Event* evt_ = nullptr;
   uint64_t generation_ = 0;
   std::vector<std::unique_ptr<ExtractSlot>> slots_;  // pointers: slots stay put while the table grows
-  std::vector<Memo> memo_;
+  // One word per memo slot: the generation it was computed for (shifted left by one) and the result in bit 0.
+  // Generations start at 1 (reset), so a fresh entry (0) never matches.
+  std::vector<uint64_t> memo_;
 };
 
 inline const ExtractedValue& Extractor::get(EvalContext& ctx) const {

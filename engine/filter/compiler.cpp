@@ -128,9 +128,14 @@ class NumCheck final : public Node {
     }
     return false;
   }
+  // The common shape (`fd.num >= 0`, `evt.res = 0`: one constant, no modifier) compares inline; sets and
+  // modifiers go out of line.
   bool test(uint64_t x) const {
+    if (op_ != NumOp::kIn && mod_ == Modifier::kNone) return cmp(x, values_[0]);
+    return test_set_or_modifier(x);
+  }
+  [[gnu::noinline]] bool test_set_or_modifier(uint64_t x) const {
     if (op_ == NumOp::kIn) return set_.count(x) != 0;
-    if (mod_ == Modifier::kNone) return cmp(x, values_[0]);
     size_t n = 0;
     for (uint64_t c : values_) n += cmp(x, c) ? 1 : 0;
     return apply_modifier(mod_, n, values_.size());
