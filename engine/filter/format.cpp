@@ -189,11 +189,20 @@ Result<OutputFormat> compile_output(std::string_view fmt, const FieldRegistry& r
     t.literal = std::move(literal);
     out.tokens_.push_back(std::move(t));
   }
+  for (uint32_t k = 0; k < out.tokens_.size(); ++k)
+    if (out.tokens_[k].extractor) out.by_key_.push_back(k);
+  // Stable: of two tokens with one key the first stays, as the map keeps the first insertion below.
+  std::stable_sort(out.by_key_.begin(), out.by_key_.end(),
+                   [&](uint32_t a, uint32_t b) { return out.tokens_[a].key < out.tokens_[b].key; });
+  out.by_key_.erase(std::unique(out.by_key_.begin(), out.by_key_.end(),
+                                [&](uint32_t a, uint32_t b) { return out.tokens_[a].key == out.tokens_[b].key; }),
+                    out.by_key_.end());
   return out;
 }
 
 void OutputFormat::render(EvalContext& ctx, std::string& text, std::map<std::string, FieldValue>* typed) const {
   text.clear();
+  const bool typed_fresh = typed != nullptr && typed->empty();
   for (const auto& t : tokens_) {
     text += t.literal;
     if (!t.extractor) continue;
@@ -205,7 +214,13 @@ void OutputFormat::render(EvalContext& ctx, std::string& text, std::map<std::str
       if (n > t.width) text.resize(start + t.width);
       else text.append(t.width - n, ' ');
     }
-    if (typed) (*typed)[t.key] = typed_value(*t.extractor, v);
+    if (typed != nullptr && !typed_fresh) (*typed)[t.key] = typed_value(*t.extractor, v);
+  }
+  if (!typed_fresh) return;
+  // A token's key repeated gives the same value (same extractor, same event): one entry per key, in key order.
+  for (uint32_t k : by_key_) {
+    const Token& t = tokens_[k];
+    typed->emplace_hint(typed->end(), t.key, typed_value(*t.extractor, t.extractor->get(ctx)));
   }
 }
 

@@ -38,6 +38,9 @@ class OutputFormat {
  private:
   friend Result<OutputFormat> compile_output(std::string_view, const FieldRegistry&, ExtractorPool*);
   std::vector<Token> tokens_;
+  /// Indexes of the field tokens in key order, one per distinct key: into an empty map the typed fields are
+  /// appended at its end (no key comparisons down the tree).
+  std::vector<uint32_t> by_key_;
 };
 
 /// Compiles an output format string. Errors name the offending token.

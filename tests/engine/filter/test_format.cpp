@@ -94,6 +94,23 @@ TEST_CASE("typed output fields keep types and the text as written") {
   CHECK(std::get<uint64_t>(typed["fd.sport"]) == 443);
 }
 
+// Into an empty map the typed fields are appended in key order (format.cpp by_key_); into one that already holds
+// entries (an append_output's fields after the rule's) they are assigned one by one. Both give the same map as
+// inserting every field token by its key: one entry per distinct key, whatever the order and repetitions.
+TEST_CASE("typed fields: same map into an empty and into a filled map, repeated and unsorted keys") {
+  Event e = make_open_event();
+  std::map<std::string, FieldValue> fresh;
+  render_text("x %user.uid %proc.name y %fd.num %proc.name %20proc.name %evt.type %fd.name", e, &fresh);
+  std::map<std::string, FieldValue> expected{{"evt.type", std::string("openat")}, {"fd.name", std::string("/etc/shadow")},
+                                             {"fd.num", int64_t{3}},           {"proc.name", std::string("bash")},
+                                             {"user.uid", uint64_t{0}}};
+  CHECK(fresh == expected);
+  std::map<std::string, FieldValue> filled{{"aaa", std::string("kept")}, {"proc.name", std::string("overwritten")}};
+  render_text("x %user.uid %proc.name y %fd.num %proc.name %20proc.name %evt.type %fd.name", e, &filled);
+  expected["aaa"] = std::string("kept");
+  CHECK(filled == expected);
+}
+
 TEST_CASE("container.info is deprecated and stripped") {
   Event e = make_open_event();
   CHECK(render_text("a %container.info b", e) == "a  b");
