@@ -78,6 +78,11 @@ class Reader {
     return true;
   }
   bool var(uint64_t& v) {
+    // Most values (lengths, counts, small ids, flags) fit in one byte.
+    if (p_ != end_ && *p_ < 0x80) [[likely]] {
+      v = *p_++;
+      return true;
+    }
     v = 0;
     for (unsigned shift = 0; shift < 70; shift += 7) {
       if (p_ == end_) return fail("truncated (varint)");
@@ -118,7 +123,10 @@ class Reader {
     if (!var(n)) return false;
     if (n > kMaxStringLen) return fail("string longer than kMaxStringLen");
     if (n > remaining()) return fail("string length exceeds remaining bytes");
-    s.assign(reinterpret_cast<const char*>(p_), static_cast<size_t>(n));
+    // clear + append: within the string's capacity (a reused Event) this is a copy and a length store, where
+    // assign() takes the general replace path that also handles overlapping sources.
+    s.clear();
+    if (n != 0) s.append(reinterpret_cast<const char*>(p_), static_cast<size_t>(n));
     p_ += n;
     return true;
   }
