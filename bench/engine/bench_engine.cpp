@@ -187,7 +187,7 @@ void per_rule_costs(engine::RuleEngine& eng, const std::vector<Event>& events, d
 // Wall-clock throughput of the daemon's multi-core path: batches split by process (EvalWorkers::dispatch on this
 // thread, as the daemon's receiving thread does) and evaluated by `threads` workers, each with its own rule set.
 double workers_rate(const std::vector<std::string>& files, const std::vector<std::vector<uint8_t>>& batches,
-                    size_t threads, double seconds) {
+                    size_t threads, double seconds, double* dispatcher_share) {
   std::vector<std::shared_ptr<engine::RuleEngine>> sets;
   for (size_t i = 0; i < threads; ++i) {
     auto r = std::make_shared<engine::RuleEngine>();
@@ -212,6 +212,7 @@ double workers_rate(const std::vector<std::string>& files, const std::vector<std
   } while (el < seconds);
   if (!workers.drain(std::chrono::minutes(5))) return 0;
   el = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  *dispatcher_share = static_cast<double>(workers.dispatcher_buckets()) / engine::EvalWorkers::kBuckets;
   return static_cast<double>(workers.events() - before) / el;
 }
 
@@ -281,10 +282,11 @@ int main(int argc, char** argv) {
     std::printf("\nmulti-core path, %s, wall clock (events/s over all workers):\n", c.name);
     double one = 0;
     for (size_t n : {size_t{1}, threads}) {
-      double best = 0;
-      for (int r = 0; r < reps; ++r) best = std::max(best, workers_rate(c.files, batches, n, seconds));
+      double best = 0, share = 0;
+      for (int r = 0; r < reps; ++r) best = std::max(best, workers_rate(c.files, batches, n, seconds, &share));
       if (n == 1) one = best;
-      std::printf("  %2zu worker%s %14.0f ev/s   %.2fx one worker\n", n, n == 1 ? " " : "s", best, best / one);
+      std::printf("  %2zu worker%s %14.0f ev/s   %.2fx one worker   (receiving thread's share %.3f)\n", n,
+                  n == 1 ? " " : "s", best, best / one, share);
       if (threads == 1) break;
     }
   }

@@ -4,11 +4,14 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/codec.h"
@@ -108,6 +111,83 @@ TEST_CASE("workers evaluate every event once and keep each process's alerts in o
     for (size_t i = 1; i < nums.size(); ++i) REQUIRE(nums[i - 1] < nums[i]);  // the sensor's order, per process
   }
   CHECK(used_workers.size() == 2);  // the seven processes did not all land on one thread
+}
+
+TEST_CASE("buckets moved between workers mid-stream keep every process's order and evaluate each event once") {
+  metrics::Registry reg;
+  Seen seen;
+  EvalWorkers workers(rule_sets(3, "R"), seen.sink(), reg, 2);
+  constexpr size_t kPerBatch = 40;
+  size_t batch = 0;
+  // Move from the even split to a small share for the receiving thread, to none but one bucket, and back,
+  // each time with batches still queued on the other workers.
+  for (size_t buckets : {size_t{40}, size_t{1}, size_t{200}, size_t{85}}) {
+    for (size_t i = 0; i < 25; ++i, ++batch) REQUIRE(workers.dispatch(make_batch(batch * kPerBatch, kPerBatch, 23)).ok());
+    REQUIRE(workers.move_buckets(buckets, kTimeout));
+    CHECK(workers.dispatcher_buckets() == buckets);
+    CHECK(reg.gauge("peregrine_engine_dispatcher_share", "").value() ==
+          doctest::Approx(static_cast<double>(buckets) / EvalWorkers::kBuckets));
+  }
+  REQUIRE(workers.drain(kTimeout));
+  CHECK(seen.total == batch * kPerBatch);
+  CHECK(seen.rule_by_num.size() == batch * kPerBatch);  // no event twice, none lost
+  REQUIRE(seen.nums_by_pid.size() == 23);
+  for (const auto& [pid, nums] : seen.nums_by_pid)
+    for (size_t i = 1; i < nums.size(); ++i) REQUIRE(nums[i - 1] < nums[i]);
+}
+
+TEST_CASE("buckets move only after the other workers have evaluated what they hold") {
+  metrics::Registry reg;
+  Seen seen;
+  // The other workers' alerts wait at a gate, so their queued events stay unevaluated while it is closed.
+  std::mutex gate_mu;
+  std::condition_variable gate_cv;
+  bool open = false;
+  const auto receiving = std::this_thread::get_id();
+  AlertSink inner = seen.sink();
+  AlertSink gated = [&](const Alert& a, std::string&& json) {
+    if (std::this_thread::get_id() != receiving) {
+      std::unique_lock lock(gate_mu);
+      gate_cv.wait(lock, [&] { return open; });
+    }
+    return inner(a, std::move(json));
+  };
+  EvalWorkers workers(rule_sets(2, "R"), gated, reg, 64);
+  auto open_gate = [&] {
+    {
+      std::lock_guard lock(gate_mu);
+      open = true;
+    }
+    gate_cv.notify_all();
+  };
+  struct OnExit {  // destroyed before `workers`: a failed REQUIRE does not leave worker 1 waiting at the gate
+    std::function<void()> f;
+    ~OnExit() { f(); }
+  } reopen{open_gate};
+  for (size_t b = 0; b < 4; ++b) REQUIRE(workers.dispatch(make_batch(b * 40, 40, 9)).ok());
+  const size_t before = workers.dispatcher_buckets();
+  CHECK_FALSE(workers.move_buckets(10, std::chrono::milliseconds(100)));  // worker 1 still holds events
+  CHECK(workers.dispatcher_buckets() == before);
+  open_gate();
+  REQUIRE(workers.move_buckets(10, kTimeout));
+  CHECK(workers.dispatcher_buckets() == 10);
+  for (size_t b = 4; b < 8; ++b) REQUIRE(workers.dispatch(make_batch(b * 40, 40, 9)).ok());
+  REQUIRE(workers.drain(kTimeout));
+  CHECK(seen.total == 8 * 40);
+  for (const auto& [pid, nums] : seen.nums_by_pid)
+    for (size_t i = 1; i < nums.size(); ++i) REQUIRE(nums[i - 1] < nums[i]);
+}
+
+TEST_CASE("the receiving thread's balanced share: its split plus its share equal another worker's share") {
+  // No split cost: an even share.
+  CHECK(EvalWorkers::balanced_dispatcher_buckets(0, 1000, 2) == 128);
+  CHECK(EvalWorkers::balanced_dispatcher_buckets(0, 1000, 4) == 64);
+  // Split 10% of an evaluation, 2 workers: s = 0.55, s0 = 0.45 of 256 buckets.
+  CHECK(EvalWorkers::balanced_dispatcher_buckets(100, 1000, 2) == 115);
+  // Split as costly as evaluating: worker 0 keeps one bucket (never zero, never above the even share).
+  CHECK(EvalWorkers::balanced_dispatcher_buckets(1000, 1000, 2) == 1);
+  CHECK(EvalWorkers::balanced_dispatcher_buckets(1000, 0, 2) == 128);  // nothing measured yet
+  CHECK(EvalWorkers::balanced_dispatcher_buckets(100, 1000, 1) == 256);
 }
 
 TEST_CASE("a rules swap under a steady stream applies to every event dispatched after it and to none before") {
