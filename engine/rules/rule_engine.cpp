@@ -269,12 +269,29 @@ bool RuleEngine::needs_proc_env() const {
   return false;
 }
 
+namespace {
+
+// An event that is not in cache (one decoded a while ago) costs its first rules one memory wait per line they
+// read, one after the other. Asking for the lines most rules read up front lets the waits overlap; for an event
+// in cache (the daemon decodes and evaluates at once) these are a few cheap instructions.
+void prefetch_event(const Event& e) {
+  __builtin_prefetch(&e.fd.name);
+  __builtin_prefetch(e.fd.name.data());
+  __builtin_prefetch(e.params.data());
+  __builtin_prefetch(&e.proc.exepath);
+  __builtin_prefetch(e.proc.ancestors.data());
+  __builtin_prefetch(&e.container.id);
+}
+
+}  // namespace
+
 void RuleEngine::process(const Event& evt, std::vector<Alert>& out) {
   ++events_processed_;
   const auto t = static_cast<size_t>(evt.type);
   if (t >= by_type_.size()) return;
   const auto& candidates = by_type_[t];
   if (candidates.empty()) return;
+  prefetch_event(evt);
   ctx_.reset(evt);
   for (const Candidate& c : candidates) {
     // A shared conjunct another rule already found false for this event decides without walking the filter.
