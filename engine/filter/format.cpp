@@ -191,9 +191,12 @@ Result<OutputFormat> compile_output(std::string_view fmt, const FieldRegistry& r
   }
   for (uint32_t k = 0; k < out.tokens_.size(); ++k)
     if (out.tokens_[k].extractor) out.by_key_.push_back(k);
-  // Stable: of two tokens with one key the first stays, as the map keeps the first insertion below.
-  std::stable_sort(out.by_key_.begin(), out.by_key_.end(),
-                   [&](uint32_t a, uint32_t b) { return out.tokens_[a].key < out.tokens_[b].key; });
+  // By key, then position: of two tokens with one key the first stays (unique keeps it). std::sort, not
+  // stable_sort, which takes a temporary buffer from operator new(nothrow).
+  std::sort(out.by_key_.begin(), out.by_key_.end(), [&](uint32_t a, uint32_t b) {
+    const int c = out.tokens_[a].key.compare(out.tokens_[b].key);
+    return c < 0 || (c == 0 && a < b);
+  });
   out.by_key_.erase(std::unique(out.by_key_.begin(), out.by_key_.end(),
                                 [&](uint32_t a, uint32_t b) { return out.tokens_[a].key == out.tokens_[b].key; }),
                     out.by_key_.end());
